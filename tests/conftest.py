@@ -1,0 +1,133 @@
+"""Shared fixtures: where the real data lives, and small generated image folders."""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+# Quiet, headless and reproducible for every test and every notebook kernel the tests start.
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
+CATS_DOGS_SOURCE = SHARED / "data" / "dogs-vs-cats" / "train"
+DOG_BREEDS_SOURCE = SHARED / "data" / "dog-breeds"
+MNIST_NPZ = SHARED / "data" / "mnist" / "mnist.npz"
+VGG16_WEIGHTS = SHARED / "weights" / "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+HAVE_SHARED = CATS_DOGS_SOURCE.is_dir()
+needs_shared = pytest.mark.skipif(not HAVE_SHARED, reason="../shared (real data) not present")
+needs_vgg_weights = pytest.mark.skipif(
+    not VGG16_WEIGHTS.is_file(), reason="../shared VGG-16 weights not present"
+)
+
+
+def write_image(path: Path, size: tuple[int, int] = (64, 48), color=(200, 30, 30), mode="RGB"):
+    """Write a small noisy image of one dominant colour (JPEG or PNG by suffix)."""
+    rng = np.random.default_rng(zlib.crc32(f"{path.name}{color}".encode()))
+    arr = np.clip(
+        np.array(color, dtype=np.float32) + rng.normal(0, 25, (size[1], size[0], 3)), 0, 255
+    ).astype(np.uint8)
+    img = Image.fromarray(arr, "RGB")
+    if mode != "RGB":
+        img = img.convert(mode)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+    return path
+
+
+@pytest.fixture
+def flat_cats_dogs(tmp_path: Path) -> Path:
+    """A Kaggle-style flat folder: 12 cats (reddish) and 12 dogs (bluish)."""
+    src = tmp_path / "train"
+    for i in range(12):
+        write_image(src / f"cat.{i}.jpg", color=(200, 60, 40))
+        write_image(src / f"dog.{i}.jpg", color=(40, 60, 200))
+    return src
+
+
+def make_class_folders(root: Path, classes: dict[str, tuple[int, int, int]], per_class: int,
+                       size: tuple[int, int] = (64, 48)) -> Path:
+    """One subfolder per class, each holding `per_class` images of the class's colour."""
+    for name, color in classes.items():
+        for i in range(per_class):
+            write_image(root / name / f"{name}_{i:03d}.png", size=size, color=color)
+    return root
+
+
+def _build_cats_dogs_split(out: Path, tmp: Path) -> Path:
+    """A small cats-vs-dogs split: real photos when ../shared is here, generated otherwise."""
+    import subprocess
+    import sys
+
+    if HAVE_SHARED:
+        source, counts = CATS_DOGS_SOURCE, ["--train", "20", "--validation", "10", "--test", "10"]
+    else:
+        source = tmp / "generated_train"
+        for i in range(40):
+            write_image(source / f"cat.{i}.jpg", size=(96, 80), color=(200, 60, 40))
+            write_image(source / f"dog.{i}.jpg", size=(96, 80), color=(40, 60, 200))
+        counts = ["--train", "20", "--validation", "10", "--test", "10"]
+    subprocess.run(
+        [sys.executable, str(ROOT / "build_dataset.py"), "cats-vs-dogs", "--source", str(source),
+         "--out", str(out), *counts],
+        check=True, cwd=ROOT, capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory):
+    """Folders shared by the notebook tests, which run in order 01 → 09 like a learner's run.
+
+    ``data``: a 20/10/10-per-class cats-vs-dogs split; ``models``, ``results``, ``cache``: empty
+    at first, filled by the notebooks. ``weights``: the real VGG-16 file, or None.
+    """
+    from types import SimpleNamespace
+
+    base = tmp_path_factory.mktemp("workspace")
+    ns = SimpleNamespace(
+        base=base,
+        data=_build_cats_dogs_split(base / "cats-vs-dogs", base),
+        models=base / "models",
+        results=base / "results",
+        cache=base / "cache",
+        weights=str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else None,
+    )
+    for folder in (ns.models, ns.results, ns.cache):
+        folder.mkdir()
+    return ns
+
+
+@pytest.fixture(scope="session")
+def run_notebook(tmp_path_factory):
+    """Execute a notebook by number with parameters; returns the executed notebook (nbformat)."""
+    import nbformat
+
+    from utils.notebooks import execute_notebook
+
+    out_dir = tmp_path_factory.mktemp("executed")
+
+    def run(name: str, **parameters):
+        out = execute_notebook(name, out_dir / f"{name}.ipynb", parameters, progress=False)
+        return nbformat.read(out, as_version=4)
+
+    return run
+
+
+def cell_text(nb) -> str:
+    """All text outputs of an executed notebook, joined (to assert on what a reader sees)."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", ""))
+            data = out.get("data", {})
+            parts.append(data.get("text/plain", ""))
+            parts.append(data.get("text/html", ""))
+    return "\n".join(str(p) for p in parts)

@@ -1,0 +1,3 @@
+"""Helpers for the transfer-learning course notebooks: data, models, training, evaluation."""
+
+SEED = 42

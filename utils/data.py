@@ -1,0 +1,147 @@
+"""Loading split folders (``root/{train,validation,test}/<class>/<file>``) for training.
+
+Everything streams from disk with ``tf.data``: memory stays flat however many images a split
+holds. Class names are the sorted subfolder names, so for cats vs dogs ``cat = 0, dog = 1`` as in
+the book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+SPLITS = ("train", "validation", "test")
+
+
+def class_names(split_dir: str | Path) -> list[str]:
+    """Sorted names of the class subfolders of one split folder."""
+    split_dir = Path(split_dir)
+    if not split_dir.is_dir():
+        raise FileNotFoundError(
+            f"{split_dir} is not a folder: build the split first with build_dataset.py"
+        )
+    names = sorted(p.name for p in split_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not names:
+        raise ValueError(f"{split_dir} has no class subfolders")
+    return names
+
+
+def list_images(
+    split_dir: str | Path, classes: Sequence[str] | None = None
+) -> tuple[list[str], np.ndarray, list[str]]:
+    """Image paths (sorted per class), integer labels and class names of one split folder.
+
+    Pass ``classes`` (for instance the training split's) so validation and test use the same
+    label numbers even when a class is missing from them.
+    """
+    split_dir = Path(split_dir)
+    classes = list(classes) if classes is not None else class_names(split_dir)
+    paths: list[str] = []
+    labels: list[int] = []
+    for index, name in enumerate(classes):
+        folder = split_dir / name
+        if not folder.is_dir():
+            continue
+        files = sorted(
+            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+        )
+        paths += [str(p) for p in files]
+        labels += [index] * len(files)
+    if not paths:
+        raise ValueError(f"no images found under {split_dir}")
+    return paths, np.asarray(labels, dtype=np.int32), classes
+
+
+def decode_image(path: tf.Tensor, image_size: tuple[int, int]) -> tf.Tensor:
+    """Read one file and return a float32 RGB image in [0, 255] resized to ``image_size``."""
+    raw = tf.io.read_file(path)
+    image = tf.io.decode_image(raw, channels=3, expand_animations=False)
+    image = tf.image.resize(image, image_size)
+    image.set_shape((*image_size, 3))
+    return image
+
+
+def image_dataset(
+    paths: Sequence[str],
+    labels: Sequence[int] | np.ndarray,
+    image_size: tuple[int, int] = (150, 150),
+    batch_size: int = 30,
+    shuffle: bool = False,
+    seed: int = 42,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+) -> tf.data.Dataset:
+    """A batched, prefetched ``tf.data`` pipeline of ``(image, label)`` from file paths.
+
+    ``shuffle`` reshuffles the whole file list every epoch (training data); ``augment`` runs on
+    each batch of training images; ``preprocess`` (for instance a backbone's
+    ``preprocess_input``) runs last, on every split alike.
+    """
+    image_size = tuple(image_size)
+    ds = tf.data.Dataset.from_tensor_slices((list(paths), np.asarray(labels)))
+    if shuffle:
+        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(
+        lambda p, y: (decode_image(p, image_size), y), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    ds = ds.batch(batch_size)
+    if augment is not None:
+        ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+    if preprocess is not None:
+        ds = ds.map(lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def split_datasets(
+    data_dir: str | Path,
+    image_size: tuple[int, int] = (150, 150),
+    batch_size: int = 30,
+    seed: int = 42,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    splits: Sequence[str] = SPLITS,
+) -> tuple[dict[str, tf.data.Dataset], list[str]]:
+    """Pipelines for the splits of ``data_dir`` and the class names (from the train split).
+
+    Only ``train`` is shuffled and augmented; validation and test images are never augmented.
+    """
+    data_dir = Path(data_dir)
+    classes = class_names(data_dir / "train")
+    datasets = {}
+    for split in splits:
+        paths, labels, _ = list_images(data_dir / split, classes)
+        training = split == "train"
+        datasets[split] = image_dataset(
+            paths,
+            labels,
+            image_size,
+            batch_size,
+            shuffle=training,
+            seed=seed,
+            augment=augment if training else None,
+            preprocess=preprocess,
+        )
+    return datasets, classes
+
+
+def load_arrays(
+    split_dir: str | Path,
+    image_size: tuple[int, int] = (150, 150),
+    classes: Sequence[str] | None = None,
+    batch_size: int = 64,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All images of a small split as one uint8 array ``(n, h, w, 3)``, labels and class names.
+
+    For small data only (plots, quick experiments): a split of 3,000 images at 150x150 takes
+    about 200 MB.
+    """
+    paths, labels, classes = list_images(split_dir, classes)
+    ds = image_dataset(paths, labels, image_size, batch_size)
+    images = np.concatenate(
+        [np.clip(np.rint(x.numpy()), 0, 255).astype(np.uint8) for x, _ in ds], axis=0
+    )
+    return images, labels, classes
