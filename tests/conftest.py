@@ -52,8 +52,12 @@ def flat_cats_dogs(tmp_path: Path) -> Path:
     return src
 
 
-def make_class_folders(root: Path, classes: dict[str, tuple[int, int, int]], per_class: int,
-                       size: tuple[int, int] = (64, 48)) -> Path:
+def make_class_folders(
+    root: Path,
+    classes: dict[str, tuple[int, int, int]],
+    per_class: int,
+    size: tuple[int, int] = (64, 48),
+) -> Path:
     """One subfolder per class, each holding `per_class` images of the class's colour."""
     for name, color in classes.items():
         for i in range(per_class):
@@ -75,9 +79,19 @@ def _build_cats_dogs_split(out: Path, tmp: Path) -> Path:
             write_image(source / f"dog.{i}.jpg", size=(96, 80), color=(40, 60, 200))
         counts = ["--train", "20", "--validation", "10", "--test", "10"]
     subprocess.run(
-        [sys.executable, str(ROOT / "build_dataset.py"), "cats-vs-dogs", "--source", str(source),
-         "--out", str(out), *counts],
-        check=True, cwd=ROOT, capture_output=True,
+        [
+            sys.executable,
+            str(ROOT / "build_dataset.py"),
+            "cats-vs-dogs",
+            "--source",
+            str(source),
+            "--out",
+            str(out),
+            *counts,
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
     )
     return out
 

@@ -12,13 +12,28 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 IPYNBS = sorted(NOTEBOOKS.glob("*.ipynb"))
-SHARED_NAMES = {"DATA_DIR", "MODELS_DIR", "RESULTS_DIR", "CACHE_DIR", "IMAGE_SIZE",
-                "BATCH_SIZE", "EPOCHS", "SEED", "WEIGHTS"}
+SHARED_NAMES = {
+    "DATA_DIR",
+    "MODELS_DIR",
+    "RESULTS_DIR",
+    "CACHE_DIR",
+    "IMAGE_SIZE",
+    "BATCH_SIZE",
+    "EPOCHS",
+    "SEED",
+    "WEIGHTS",
+}
 EXPECTED = {
-    "00": "00_concepts", "01": "01_datasets", "02": "02_cnn_from_scratch",
-    "03": "03_cnn_augmentation", "04": "04_vgg16_feature_extractor",
-    "05": "05_vgg16_feature_extractor_augmentation", "06": "06_vgg16_fine_tuning",
-    "07": "07_model_evaluation", "08": "08_dog_breeds", "09": "09_negative_transfer",
+    "00": "00_concepts",
+    "01": "01_datasets",
+    "02": "02_cnn_from_scratch",
+    "03": "03_cnn_augmentation",
+    "04": "04_vgg16_feature_extractor",
+    "05": "05_vgg16_feature_extractor_augmentation",
+    "06": "06_vgg16_fine_tuning",
+    "07": "07_model_evaluation",
+    "08": "08_dog_breeds",
+    "09": "09_negative_transfer",
 }
 
 

@@ -85,12 +85,12 @@ def image_dataset(
     ds = tf.data.Dataset.from_tensor_slices((list(paths), np.asarray(labels)))
     if shuffle:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.map(
-        lambda p, y: (decode_image(p, image_size), y), num_parallel_calls=tf.data.AUTOTUNE
-    )
+    ds = ds.map(lambda p, y: (decode_image(p, image_size), y), num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(batch_size)
     if augment is not None:
-        ds = ds.map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(
+            lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
+        )
     if preprocess is not None:
         ds = ds.map(lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

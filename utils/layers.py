@@ -30,7 +30,9 @@ def preprocess_function(backbone: str):
     try:
         return importlib.import_module(f"keras.applications.{module}").preprocess_input
     except (ImportError, AttributeError) as err:
-        raise ValueError(f"unknown backbone {backbone!r}: no keras.applications preprocessing") from err
+        raise ValueError(
+            f"unknown backbone {backbone!r}: no keras.applications preprocessing"
+        ) from err
 
 
 @keras.saving.register_keras_serializable(package="utils")
