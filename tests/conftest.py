@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-# Quiet, headless and reproducible for every test and every notebook kernel the tests start.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Quiet logs for every test and every notebook kernel the tests start.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parents[1]

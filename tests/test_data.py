@@ -88,3 +88,18 @@ def test_load_arrays_uint8(split):
     x, y, classes = data.load_arrays(split / "validation", image_size=(12, 12))
     assert x.shape == (10, 12, 12, 3) and x.dtype == np.uint8
     assert y.tolist() == [0] * 5 + [1] * 5 and classes == ["cat", "dog"]
+
+
+def test_sample_paths_seeded_and_per_class(split):
+    first = data.sample_paths(split / "train", per_class=2, seed=3)
+    assert first == data.sample_paths(split / "train", per_class=2, seed=3)
+    paths, titles = first
+    assert titles == ["cat", "cat", "dog", "dog"]
+    assert all(f"/{t}/" in p for p, t in zip(paths, titles, strict=True))
+
+
+def test_read_images(split):
+    paths, _ = data.sample_paths(split / "train", per_class=1)
+    images = data.read_images(paths, (10, 14))
+    assert images.shape == (2, 10, 14, 3) and images.dtype == np.uint8
+    assert images[0, ..., 0].mean() > images[0, ..., 2].mean()  # the cat is reddish

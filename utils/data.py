@@ -145,3 +145,24 @@ def load_arrays(
         [np.clip(np.rint(x.numpy()), 0, 255).astype(np.uint8) for x, _ in ds], axis=0
     )
     return images, labels, classes
+
+
+def sample_paths(
+    split_dir: str | Path, per_class: int = 5, seed: int = 42
+) -> tuple[list[str], list[str]]:
+    """Up to ``per_class`` random image paths of each class (seeded) and their class names."""
+    paths, labels, classes = list_images(split_dir)
+    rng = np.random.default_rng(seed)
+    chosen, titles = [], []
+    for index, name in enumerate(classes):
+        members = np.flatnonzero(labels == index)
+        for i in rng.permutation(members)[:per_class]:
+            chosen.append(paths[i])
+            titles.append(name)
+    return chosen, titles
+
+
+def read_images(paths: Sequence[str], image_size: tuple[int, int] = (150, 150)) -> np.ndarray:
+    """A few images as one uint8 array ``(n, h, w, 3)``, decoded like the training pipeline."""
+    ds = image_dataset(paths, np.zeros(len(paths), np.int32), image_size, batch_size=64)
+    return np.concatenate([np.clip(np.rint(x.numpy()), 0, 255).astype(np.uint8) for x, _ in ds])
