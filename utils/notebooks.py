@@ -24,6 +24,7 @@ def execute_notebook(
     parameters: dict[str, Any] | None = None,
     progress: bool = True,
     timeout: int | None = None,
+    log_output: bool = False,
 ) -> Path:
     """Run a notebook top to bottom on a fresh kernel, writing the executed copy to ``output``.
 
@@ -41,5 +42,6 @@ def execute_notebook(
         progress_bar=progress,
         execution_timeout=timeout,
         kernel_name="python3",
+        log_output=log_output,
     )
     return output

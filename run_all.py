@@ -1,0 +1,103 @@
+"""Run the whole course study in one command: build the split, execute every notebook in order.
+
+    python run_all.py --profile smoke --source ../shared/data/dogs-vs-cats/train \\
+        --weights ../shared/weights/vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5
+
+Profiles: ``smoke`` (tiny, minutes), ``cpu`` (real data, CPU-friendly epochs and cached
+features), ``book`` (the book's epochs, for a GPU). ``--set NAME=VALUE`` overrides a parameter
+in every notebook that has it, ``--set 05:NAME=VALUE`` in one. ``--data DIR`` runs notebooks
+02-07 on your own images (one subfolder per class).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+
+import pandas as pd
+import papermill as pm
+
+from utils import dataset_builder as builder
+from utils import runner
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--profile", choices=sorted(runner.PROFILES), default="smoke")
+    parser.add_argument(
+        "--source",
+        help="Kaggle Dogs vs. Cats train/ (or PetImages/); "
+        "default: download PetImages (needs internet)",
+    )
+    parser.add_argument("--data", help="your own images, one subfolder per class (runs 02-07)")
+    parser.add_argument(
+        "--weights", help="a VGG-16 no-top weights .h5 (offline); default: imagenet"
+    )
+    parser.add_argument(
+        "--breeds-source", help="Kaggle Dog Breed Identification train/ + labels.csv"
+    )
+    parser.add_argument("--mnist", help="a local mnist.npz (offline); default: keras download")
+    parser.add_argument("--run-dir", help="where to write (default: runs/<time>-<profile>)")
+    parser.add_argument("--cache-dir", help="feature cache shared by runs (default: cache/)")
+    parser.add_argument("--notebooks", help="comma-separated numbers to run, e.g. 01,02,07")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="[NN:]NAME=VALUE",
+        help="override a notebook parameter (repeatable)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> runner.RunConfig:
+    overrides: dict[str, dict] = defaultdict(dict)
+    for text in args.set:
+        scope, name, value = runner.parse_override(text)
+        overrides[scope][name] = value
+    return runner.RunConfig(
+        profile=args.profile,
+        run_dir=args.run_dir,
+        source=args.source,
+        own_data=args.data,
+        weights=args.weights,
+        breeds_source=args.breeds_source,
+        mnist=args.mnist,
+        cache_dir=args.cache_dir,
+        notebooks=tuple(n.strip().zfill(2) for n in args.notebooks.split(","))
+        if args.notebooks
+        else runner.ORDER,
+        overrides=dict(overrides),
+        progress=not args.no_progress,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = config_from(args)
+        run_dir, rows = runner.run(config)
+    except (builder.DatasetError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except pm.PapermillExecutionError as err:
+        print(
+            f"\nnotebook failed at cell {err.exec_count}: {err.ename}: {err.evalue}",
+            file=sys.stderr,
+        )
+        print("".join(err.traceback[-3:]) if err.traceback else "", file=sys.stderr)
+        return 1
+    print("\n" + pd.DataFrame(rows).to_string(index=False))
+    table = runner.results_table(run_dir)
+    if table:
+        print("\nResults (notebook 07):\n" + table)
+    print(f"\nEverything was written to {run_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
