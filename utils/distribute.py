@@ -1,0 +1,36 @@
+"""Training on several devices with ``tf.distribute``, chosen by one notebook parameter.
+
+``DISTRIBUTE = None`` trains on the default device (one GPU, or the CPU);
+``DISTRIBUTE = "mirrored"`` copies the model onto every GPU (``MirroredStrategy``) and splits
+each batch between them. Build and compile the model inside ``strategy.scope()``.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def get_strategy(name: str | None = None) -> tf.distribute.Strategy:
+    """The ``tf.distribute`` strategy for ``None`` (default device) or ``"mirrored"``."""
+    if name in (None, "", "default"):
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        devices = None  # every GPU; without GPUs, every logical CPU (see split_cpu)
+        if not tf.config.list_logical_devices("GPU"):
+            devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+        strategy = tf.distribute.MirroredStrategy(devices)
+        print(f"MirroredStrategy over {strategy.num_replicas_in_sync} devices")
+        return strategy
+    raise ValueError(f"unknown DISTRIBUTE {name!r}: use None or 'mirrored'")
+
+
+def split_cpu(n: int) -> list[str]:
+    """Split the CPU into ``n`` logical devices (to try ``"mirrored"`` without GPUs).
+
+    Must run before TensorFlow touches a device, i.e. first thing in a fresh process.
+    """
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)]
+    )
+    return [d.name for d in tf.config.list_logical_devices("CPU")]
