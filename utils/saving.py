@@ -26,7 +26,7 @@ def save_model(model: keras.Model, path: str | Path, class_names: list[str], **i
     """Save ``model`` to ``path`` (HDF5) and its class names plus ``info`` to the sidecar JSON."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    model.save(path, include_optimizer=False)  # half the size; reload with compile=False
     meta = {
         "class_names": list(class_names),
         "image_size": list(model.input_shape[1:3]),
