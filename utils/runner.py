@@ -209,5 +209,5 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
 
 def results_table(run_dir: Path) -> str | None:
     """The Markdown results table notebook 07 wrote in this run, if any."""
-    tables = sorted((Path(run_dir) / "results").glob("*results*.md"))
-    return tables[0].read_text() if tables else None
+    table = Path(run_dir) / "results" / "07_model_evaluation.md"
+    return table.read_text() if table.is_file() else None
