@@ -72,13 +72,13 @@ def image_dataset(
     batch_size: int = 30,
     shuffle: bool = False,
     seed: int = 42,
-    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    augment: Callable[..., tf.Tensor] | None = None,
     preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched ``tf.data`` pipeline of ``(image, label)`` from file paths.
 
-    ``shuffle`` reshuffles the whole file list every epoch (training data); ``augment`` runs on
-    each batch of training images; ``preprocess`` (for instance a backbone's
+    ``shuffle`` reshuffles the whole file list every epoch (training data); ``augment`` (a Keras
+    layer or any ``f(images, training=True)``) runs on each batch of training images; ``preprocess`` (for instance a backbone's
     ``preprocess_input``) runs last, on every split alike.
     """
     image_size = tuple(image_size)
@@ -101,7 +101,7 @@ def split_datasets(
     image_size: tuple[int, int] = (150, 150),
     batch_size: int = 30,
     seed: int = 42,
-    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    augment: Callable[..., tf.Tensor] | None = None,
     preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
     splits: Sequence[str] = SPLITS,
 ) -> tuple[dict[str, tf.data.Dataset], list[str]]:
