@@ -58,6 +58,7 @@ def run_profile(args: argparse.Namespace, run_dir: Path) -> pd.DataFrame:
         weights=args.weights,
         breeds_source=args.breeds_source,
         mnist=args.mnist,
+        cache_dir=str(run_dir / "cache"),  # cold: the first extraction is measured
     )
     _, rows = runner.run(config)
     table = pd.DataFrame(rows)

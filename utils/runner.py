@@ -43,12 +43,18 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "cpu": {
         "split": {"train": 1500, "validation": 500, "test": 500},
         "all": {"MIXED_PRECISION": True},
-        "02": {"EPOCHS": 10},
-        "03": {"EPOCHS": 15},
+        "02": {"EPOCHS": 3},
+        "03": {"EPOCHS": 2, "N_PREVIEWS": 3},
         "04": {"EPOCHS": 30},
-        "05": {"EPOCHS": 2, "STEPS_PER_EPOCH": 20, "AUG_PASSES": 3, "CACHED_EPOCHS": 20},
-        "06": {"EPOCHS": 2, "WARMUP_EPOCHS": 5, "STEPS_PER_EPOCH": 20, "SLIDES_EPOCHS": 2},
-        "08": {"USE_CACHED_FEATURES": True},
+        "05": {"EPOCHS": 2, "STEPS_PER_EPOCH": 20, "VALIDATION_PER_CLASS": 100, "AUG_PASSES": 1},
+        "06": {
+            "EPOCHS": 2,
+            "STEPS_PER_EPOCH": 20,
+            "VALIDATION_PER_CLASS": 100,
+            "WARMUP_EPOCHS": 30,
+            "SLIDES_EPOCHS": 1,
+        },
+        "08": {"USE_CACHED_FEATURES": True, "EPOCHS": 150},
     },
     # The book's settings (every notebook's defaults): for a GPU.
     "book": {"split": {"train": 1500, "validation": 500, "test": 500}},
