@@ -85,11 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except pm.PapermillExecutionError as err:
-        print(
-            f"\nnotebook failed at cell {err.exec_count}: {err.ename}: {err.evalue}",
-            file=sys.stderr,
-        )
-        print("".join(err.traceback[-3:]) if err.traceback else "", file=sys.stderr)
+        where = getattr(err, "executed_notebook", "a notebook")
+        print(f"\nnotebook failed: {where}, cell [{err.exec_count}]", file=sys.stderr)
+        print(err.source, file=sys.stderr)
+        print(f"{err.ename}: {err.evalue}", file=sys.stderr)
         return 1
     print("\n" + pd.DataFrame(rows).to_string(index=False))
     table = runner.results_table(run_dir)

@@ -198,14 +198,18 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
         name = notebook_path(number).stem
         handler = _log_to(run_dir / "logs" / f"{name}.log")
         start = time.perf_counter()
+        executed = run_dir / "notebooks" / f"{name}.ipynb"
         try:
             execute_notebook(
                 number,
-                run_dir / "notebooks" / f"{name}.ipynb",
+                executed,
                 parameters_for(number, config, run_dir, data_dir),
                 progress=config.progress,
                 log_output=True,
             )
+        except pm.PapermillExecutionError as err:
+            err.executed_notebook = executed  # where the reader finds the failing cell
+            raise
         finally:
             logging.getLogger("papermill").removeHandler(handler)
             handler.close()
