@@ -158,7 +158,7 @@ fig = features.feature_map_figure(one, split.features["train"][0], n_channels=7)
 # faster: an epoch takes seconds instead of minutes.
 
 # %%
-head = heads.book_head(split.features["train"].shape[1:])
+head = heads.book_head(split.features["train"].shape[1:], n_classes=len(class_names))
 training.compile_for(head, len(class_names), keras.optimizers.RMSprop(LEARNING_RATE))
 train_ds = heads.array_dataset(split.features["train"], y["train"], BATCH_SIZE, True, SEED)
 val_ds = heads.array_dataset(split.features["validation"], y["validation"], BATCH_SIZE)

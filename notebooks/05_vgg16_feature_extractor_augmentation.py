@@ -132,7 +132,7 @@ if EPOCHS:
         [split.paths["validation"][i] for i in val_idx], y["validation"][val_idx],
         (IMAGE_SIZE, IMAGE_SIZE), BATCH_SIZE,
     )  # fmt: skip
-    head = heads.book_head(base.output_shape[1:])
+    head = heads.book_head(base.output_shape[1:], n_classes=len(class_names))
     model = heads.transfer_model(base, head, "vgg16", name="vgg16_img_aug")
     training.compile_for(model, len(class_names), keras.optimizers.RMSprop(LEARNING_RATE))
     display(pretrained.layer_table(model))
@@ -206,7 +206,7 @@ display(extraction)
 # %%
 aug_x = np.concatenate(passes)
 aug_y = np.tile(train_y, AUG_PASSES)
-cached_head = heads.book_head(base.output_shape[1:])
+cached_head = heads.book_head(base.output_shape[1:], n_classes=len(class_names))
 training.compile_for(cached_head, len(class_names), keras.optimizers.RMSprop(LEARNING_RATE))
 cached_history = training.fit_and_save(
     cached_head, heads.array_dataset(aug_x, aug_y, BATCH_SIZE, True, SEED),

@@ -133,7 +133,7 @@ cached = features.split_features(
     base, DATA_DIR, IMAGE_SIZE, "vgg16", BATCH_SIZE, CACHE_DIR, ("train", "validation"), "vgg16"
 )
 display(cached.stats)
-head = heads.book_head(base.output_shape[1:])
+head = heads.book_head(base.output_shape[1:], n_classes=len(class_names))
 training.compile_for(head, len(class_names), keras.optimizers.RMSprop(WARMUP_LEARNING_RATE))
 warmup = training.fit_and_save(
     head,
