@@ -78,8 +78,8 @@ def image_dataset(
     """A batched, prefetched ``tf.data`` pipeline of ``(image, label)`` from file paths.
 
     ``shuffle`` reshuffles the whole file list every epoch (training data); ``augment`` (a Keras
-    layer or any ``f(images, training=True)``) runs on each batch of training images; ``preprocess`` (for instance a backbone's
-    ``preprocess_input``) runs last, on every split alike.
+    layer or any ``f(images, training=True)``) runs on each batch of training images;
+    ``preprocess`` (for instance a backbone's ``preprocess_input``) runs last, on every split.
     """
     image_size = tuple(image_size)
     ds = tf.data.Dataset.from_tensor_slices((list(paths), np.asarray(labels)))
