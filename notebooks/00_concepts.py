@@ -161,11 +161,6 @@ WEIGHTS = None
 SEED = 42
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 import keras
 import pandas as pd
 from IPython.display import display

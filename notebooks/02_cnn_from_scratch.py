@@ -50,11 +50,6 @@ SEED = 42
 LEARNING_RATE = 1e-3
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 from pathlib import Path
 
 import keras

@@ -48,11 +48,6 @@ PREVIEW_DIR = None
 N_PREVIEWS = 5
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 from pathlib import Path
 
 import keras

@@ -65,11 +65,6 @@ COMPARE_TEST_PER_CLASS = 100
 BENCHMARK_IMAGES = 300
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 import json
 import time
 from pathlib import Path
@@ -81,9 +76,7 @@ from IPython.display import display
 
 from utils import features, heads, plots, pretrained, saving, training
 
-training.set_seed(SEED)
-for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
-    Path(folder).mkdir(parents=True, exist_ok=True)
+training.setup(SEED, MODELS_DIR, RESULTS_DIR, CACHE_DIR)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 notebook_start = time.perf_counter()
 

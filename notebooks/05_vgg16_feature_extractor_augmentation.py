@@ -59,11 +59,6 @@ AUG_PASSES = 5
 CACHED_EPOCHS = 20
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 import json
 import time
 from pathlib import Path
@@ -75,9 +70,7 @@ from IPython.display import display
 
 from utils import augment, data, features, heads, plots, pretrained, saving, training
 
-training.set_seed(SEED)
-for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
-    Path(folder).mkdir(parents=True, exist_ok=True)
+training.setup(SEED, MODELS_DIR, RESULTS_DIR, CACHE_DIR)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 BOOK_NAME = "cats_dogs_tlearn_img_aug_cnn"
 notebook_start = time.perf_counter()

@@ -72,11 +72,6 @@ SLIDES_LEARNING_RATE = 1e-4
 SLIDES_FROM_BLOCK = "block5"
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 import json
 import time
 from pathlib import Path
@@ -88,9 +83,7 @@ from IPython.display import display
 
 from utils import augment, data, features, heads, plots, pretrained, saving, training
 
-training.set_seed(SEED)
-for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
-    Path(folder).mkdir(parents=True, exist_ok=True)
+training.setup(SEED, MODELS_DIR, RESULTS_DIR, CACHE_DIR)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 BOOK_NAME = "cats_dogs_tlearn_finetune_img_aug_cnn"

@@ -60,11 +60,6 @@ GRADCAM_MODEL = "cats_dogs_tlearn_finetune_img_aug_cnn.h5"
 GRADCAM_IMAGES = 4
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 from pathlib import Path
 
 import numpy as np

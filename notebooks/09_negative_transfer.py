@@ -84,11 +84,6 @@ FINE_TUNE_EPOCHS = 2
 LEARNING_RATE = 1e-4
 
 # %%
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 import time
 from pathlib import Path
 

@@ -1,3 +1,9 @@
 """Helpers for the transfer-learning course notebooks: data, models, training, evaluation."""
 
+import os
+
+# TensorFlow's C++ start-up chatter would fill every notebook's first cell: keep warnings and
+# errors only (set the variable yourself to see more). Must happen before TensorFlow loads.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 SEED = 42

@@ -27,6 +27,13 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
+def setup(seed: int, *folders: str | Path) -> None:
+    """Start a notebook: seed everything and create its output folders."""
+    set_seed(seed)
+    for folder in folders:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
 def is_binary_head(model: keras.Model) -> bool:
     """True when the model ends in one unit (a sigmoid head: labels 0/1)."""
     return int(model.output_shape[-1]) == 1
