@@ -86,6 +86,9 @@ BOOK_MODELS = {
     "cats_dogs_tlearn_basic_cnn.h5": "VGG-16 features",
     "cats_dogs_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
     "cats_dogs_tlearn_finetune_img_aug_cnn.h5": "VGG-16 fine-tuned + augmentation",
+    # the two variants notebooks 05 and 06 add to the book's five
+    "cats_dogs_tlearn_img_aug_cached_cnn.h5": "VGG-16 features + augmentation (cached)",
+    "cats_dogs_tlearn_finetune_block5_sgd_cnn.h5": "VGG-16 block 5 fine-tuned, SGD (slides)",
 }
 BOOK_FIGURES = {
     "Basic CNN": {"accuracy": 0.78, "f1": 0.78},
