@@ -48,6 +48,7 @@ BATCH_SIZE = 30
 EPOCHS = 30
 SEED = 42
 LEARNING_RATE = 1e-3
+DISTRIBUTE = None  # "mirrored": every GPU; "mirrored:2": two logical CPU devices
 
 # %%
 from pathlib import Path
@@ -55,9 +56,10 @@ from pathlib import Path
 import keras
 import pandas as pd
 
-from utils import data, models, plots, training
+from utils import data, distribute, models, plots, training
 
 training.set_seed(SEED)
+strategy = distribute.get_strategy(DISTRIBUTE)  # None: one device; "mirrored": every GPU
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
 
@@ -89,8 +91,9 @@ print("images per split:", counts)
 # trained with RMSprop at its default learning rate and binary cross-entropy.
 
 # %%
-basic = models.basic_cnn(IMAGE_SIZE, n_classes)
-training.compile_for(basic, n_classes, keras.optimizers.RMSprop(LEARNING_RATE))
+with strategy.scope():
+    basic = models.basic_cnn(IMAGE_SIZE, n_classes)
+    training.compile_for(basic, n_classes, keras.optimizers.RMSprop(LEARNING_RATE))
 basic.summary()
 
 # %% [markdown]
@@ -133,8 +136,9 @@ print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_basic_cnn_history.png
 # can rely on a few others.
 
 # %%
-dropout = models.cnn_with_dropout(IMAGE_SIZE, n_classes)
-training.compile_for(dropout, n_classes, keras.optimizers.RMSprop(LEARNING_RATE))
+with strategy.scope():
+    dropout = models.cnn_with_dropout(IMAGE_SIZE, n_classes)
+    training.compile_for(dropout, n_classes, keras.optimizers.RMSprop(LEARNING_RATE))
 dropout.summary()
 
 # %%

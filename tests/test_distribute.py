@@ -44,3 +44,20 @@ def test_default_and_unknown_strategy():
     assert get_strategy(None).num_replicas_in_sync == 1
     with pytest.raises(ValueError, match="mirrored"):
         get_strategy("tpu-pod")
+
+
+def test_notebook_02_trains_under_mirrored_strategy(workspace, run_notebook, tmp_path):
+    from tests.conftest import cell_text
+
+    nb = run_notebook(
+        "02",
+        DATA_DIR=str(workspace.data),
+        MODELS_DIR=str(tmp_path / "models"),
+        RESULTS_DIR=str(tmp_path / "results"),
+        IMAGE_SIZE=48,
+        BATCH_SIZE=8,
+        EPOCHS=1,
+        DISTRIBUTE="mirrored:2",
+    )
+    assert "MirroredStrategy over 2 devices" in cell_text(nb)
+    assert (tmp_path / "models" / "cats_dogs_cnn_dropout.h5").is_file()

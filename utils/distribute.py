@@ -2,7 +2,8 @@
 
 ``DISTRIBUTE = None`` trains on the default device (one GPU, or the CPU);
 ``DISTRIBUTE = "mirrored"`` copies the model onto every GPU (``MirroredStrategy``) and splits
-each batch between them. Build and compile the model inside ``strategy.scope()``.
+each batch between them; ``"mirrored:2"`` tries the same on two logical CPU devices. Build and
+compile the model inside ``strategy.scope()``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ import tensorflow as tf
 
 
 def get_strategy(name: str | None = None) -> tf.distribute.Strategy:
-    """The ``tf.distribute`` strategy for ``None`` (default device) or ``"mirrored"``."""
+    """The ``tf.distribute`` strategy for ``None`` (default device) or ``"mirrored"``.
+
+    ``"mirrored:N"`` first splits the CPU into ``N`` logical devices (only where there is no
+    GPU), to try multi-device training on a laptop; call it before TensorFlow runs anything.
+    """
     if name in (None, "", "default"):
         return tf.distribute.get_strategy()
+    if name and name.startswith("mirrored:"):
+        if not tf.config.list_physical_devices("GPU"):
+            split_cpu(int(name.split(":", 1)[1]))
+        name = "mirrored"
     if name == "mirrored":
         devices = None  # every GPU; without GPUs, every logical CPU (see split_cpu)
         if not tf.config.list_logical_devices("GPU"):
@@ -21,7 +30,7 @@ def get_strategy(name: str | None = None) -> tf.distribute.Strategy:
         strategy = tf.distribute.MirroredStrategy(devices)
         print(f"MirroredStrategy over {strategy.num_replicas_in_sync} devices")
         return strategy
-    raise ValueError(f"unknown DISTRIBUTE {name!r}: use None or 'mirrored'")
+    raise ValueError(f"unknown DISTRIBUTE {name!r}: use None, 'mirrored' or 'mirrored:N'")
 
 
 def split_cpu(n: int) -> list[str]:
