@@ -93,7 +93,9 @@ def _md(frame: pd.DataFrame, index: bool = False) -> str:
 
 
 def _read(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype={"notebook": str}).rename(columns={"Unnamed: 0": ""})
 
 
 def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
@@ -115,6 +117,11 @@ def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
     if times is not None:
         times["minutes"] = times["seconds"] / 60
         out += ["", "## Wall time per notebook", "", _md(times[["notebook", "status", "minutes"]])]
+        case_study = times[times["notebook"].isin(["01", "02", "03", "04", "05", "06", "07"])]
+        out.append(
+            f"\nAll notebooks: {times['minutes'].sum():.0f} min; the cats-vs-dogs case study "
+            f"(01-07): {case_study['minutes'].sum():.0f} min."
+        )
     table = _read(results / "07_model_evaluation.csv")
     if table is not None:
         out += ["", "## Cats vs dogs: every model on the test photos (notebook 07)", ""]
@@ -143,13 +150,13 @@ def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
                 f"(cache hit): {hit:.1f} s ({100 * hit / first:.2f} % of the first).",
             ]
     for breeds in sorted(results.glob("dog_breeds_*_test_metrics.csv")):
-        out += ["", f"## Dog breeds ({breeds.stem})", "", _md(pd.read_csv(breeds))]
+        out += ["", f"## Dog breeds ({breeds.stem})", "", _md(_read(breeds))]
     memory = results / "memory_08.json"
     if memory.is_file():
         runs = json.loads(memory.read_text())["runs"]
         rows = [
             {
-                "images": f"{r['times']}x ({sum(r['images'].values()) * r['times']:,})",
+                "images": f"{r['times']}x ({sum(r['images'].values()):,})",
                 "peak RSS MiB": max(s["peak_rss_mib"] for s in r["stages"].values()),
             }
             for r in runs
