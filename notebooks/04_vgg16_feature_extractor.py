@@ -97,11 +97,7 @@ pretrained.layer_table(base)
 # weights computing in bfloat16. The saved model always uses the float32 `base`.
 
 # %%
-extractor = (
-    pretrained.load_backbone("vgg16", weights=WEIGHTS, input_shape=SHAPE, mixed_precision=True)
-    if MIXED_PRECISION
-    else base
-)
+extractor = pretrained.feature_extractor(base, WEIGHTS, MIXED_PRECISION)
 print("extractor dtype policy:", extractor.dtype_policy.name)
 
 # %% [markdown]

@@ -53,6 +53,7 @@ EPOCHS = 100
 SEED = 42
 WEIGHTS = "imagenet"
 LEARNING_RATE = 2e-5
+MIXED_PRECISION = False  # True: reuse/compute cached features in bfloat16, as 04 can
 STEPS_PER_EPOCH = None
 VALIDATION_PER_CLASS = None
 AUG_PASSES = 5
@@ -85,7 +86,14 @@ notebook_start = time.perf_counter()
 # %%
 base = pretrained.load_backbone("vgg16", weights=WEIGHTS, input_shape=SHAPE, trainable=False)
 split = features.split_features(
-    base, DATA_DIR, IMAGE_SIZE, "vgg16", BATCH_SIZE, CACHE_DIR, ("validation", "test"), "vgg16"
+    pretrained.feature_extractor(base, WEIGHTS, MIXED_PRECISION),
+    DATA_DIR,
+    IMAGE_SIZE,
+    "vgg16",
+    BATCH_SIZE,
+    CACHE_DIR,
+    ("validation", "test"),
+    "vgg16",
 )
 class_names = split.class_names
 train_paths, train_y, _ = data.list_images(Path(DATA_DIR) / "train", class_names)

@@ -61,6 +61,7 @@ EPOCHS = 100
 SEED = 42
 WEIGHTS = "imagenet"
 LEARNING_RATE = 1e-5
+MIXED_PRECISION = False  # True: reuse/compute cached features in bfloat16, as 04 can
 FROM_BLOCK = "block4"
 WARMUP_EPOCHS = 30
 WARMUP_LEARNING_RATE = 1e-4
@@ -123,7 +124,14 @@ print({k: len(v) for k, v in paths.items()}, "| steps per epoch:", STEPS_PER_EPO
 # %%
 base = pretrained.load_backbone("vgg16", weights=WEIGHTS, input_shape=SHAPE, trainable=False)
 cached = features.split_features(
-    base, DATA_DIR, IMAGE_SIZE, "vgg16", BATCH_SIZE, CACHE_DIR, ("train", "validation"), "vgg16"
+    pretrained.feature_extractor(base, WEIGHTS, MIXED_PRECISION),
+    DATA_DIR,
+    IMAGE_SIZE,
+    "vgg16",
+    BATCH_SIZE,
+    CACHE_DIR,
+    ("train", "validation"),
+    "vgg16",
 )
 display(cached.stats)
 head = heads.book_head(base.output_shape[1:], n_classes=len(class_names))

@@ -170,3 +170,11 @@ def test_mixed_precision_base_restores_global_policy():
     assert base.layers[1].dtype_policy.name == "mixed_bfloat16"
     assert base.layers[1].kernel.dtype == "float32"
     assert keras.config.dtype_policy().name == before
+
+
+def test_feature_extractor_is_the_base_or_its_bfloat16_twin():
+    base = pretrained.load_backbone("vgg16", weights=None, input_shape=(32, 32, 3))
+    assert pretrained.feature_extractor(base, None, mixed_precision=False) is base
+    twin = pretrained.feature_extractor(base, None, mixed_precision=True)
+    assert twin.dtype_policy.name == "mixed_bfloat16"
+    assert twin.output_shape == base.output_shape

@@ -290,3 +290,13 @@ def trainable_summary(model: keras.Model) -> dict[str, int]:
     trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
     frozen = sum(int(keras.ops.size(w)) for w in model.non_trainable_weights)
     return {"trainable_params": trainable, "frozen_params": frozen}
+
+
+def feature_extractor(
+    base: keras.Model, weights: str | Path | None, mixed_precision: bool = False
+) -> keras.Model:
+    """The model that computes cached features: ``base`` itself, or with ``mixed_precision`` the
+    same backbone and weights computing in bfloat16 (the cache keys them apart)."""
+    if not mixed_precision:
+        return base
+    return load_backbone(base.name, weights, base.input_shape[1:], mixed_precision=True)
