@@ -96,26 +96,60 @@ def _build_cats_dogs_split(out: Path, tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def workspace(tmp_path_factory):
-    """Folders shared by the notebook tests, which run in order 01 → 09 like a learner's run.
+def cats_dogs_split(tmp_path_factory) -> Path:
+    """A 20/10/10-per-class cats-vs-dogs split (real photos with ../shared), built once.
 
-    ``data``: a 20/10/10-per-class cats-vs-dogs split; ``models``, ``results``, ``cache``: empty
-    at first, filled by the notebooks. ``weights``: the real VGG-16 file, or None.
+    Read-only for the tests: notebooks write into a :func:`workspace`, never here.
+    """
+    base = tmp_path_factory.mktemp("split")
+    return _build_cats_dogs_split(base / "cats-vs-dogs", base)
+
+
+@pytest.fixture
+def workspace(tmp_path, cats_dogs_split):
+    """Fresh folders for one notebook test: nothing another test wrote is visible here.
+
+    ``data``: the small cats-vs-dogs split (shared, read-only); ``models``, ``results``,
+    ``cache``: empty; ``weights``: the real VGG-16 file, or None.
     """
     from types import SimpleNamespace
 
-    base = tmp_path_factory.mktemp("workspace")
     ns = SimpleNamespace(
-        base=base,
-        data=_build_cats_dogs_split(base / "cats-vs-dogs", base),
-        models=base / "models",
-        results=base / "results",
-        cache=base / "cache",
+        base=tmp_path,
+        data=cats_dogs_split,
+        models=tmp_path / "models",
+        results=tmp_path / "results",
+        cache=tmp_path / "cache",
         weights=str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else None,
     )
     for folder in (ns.models, ns.results, ns.cache):
         folder.mkdir()
     return ns
+
+
+def assert_loads_without_utils(*paths: Path) -> None:
+    """Each saved model loads with plain ``keras.models.load_model`` in a fresh Python that
+    never imports ``utils``, and predicts on a batch of raw photos."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, keras, numpy as np\n"
+        "for p in sys.argv[1:]:\n"
+        "    m = keras.models.load_model(p, compile=False)\n"
+        "    x = np.full((2, *m.input_shape[1:]), 128.0, 'float32')\n"
+        "    assert np.isfinite(m.predict(x, verbose=0)).all(), p\n"
+        "assert 'utils' not in sys.modules\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)],
+        cwd="/",  # not the repository: utils/ must not be importable by accident
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.fixture(scope="session")

@@ -128,25 +128,6 @@ def split_datasets(
     return datasets, classes
 
 
-def load_arrays(
-    split_dir: str | Path,
-    image_size: tuple[int, int] = (150, 150),
-    classes: Sequence[str] | None = None,
-    batch_size: int = 64,
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """All images of a small split as one uint8 array ``(n, h, w, 3)``, labels and class names.
-
-    For small data only (plots, quick experiments): a split of 3,000 images at 150x150 takes
-    about 200 MB.
-    """
-    paths, labels, classes = list_images(split_dir, classes)
-    ds = image_dataset(paths, labels, image_size, batch_size)
-    images = np.concatenate(
-        [np.clip(np.rint(x.numpy()), 0, 255).astype(np.uint8) for x, _ in ds], axis=0
-    )
-    return images, labels, classes
-
-
 def sample_paths(
     split_dir: str | Path, per_class: int = 5, seed: int = 42
 ) -> tuple[list[str], list[str]]:
@@ -162,7 +143,22 @@ def sample_paths(
     return chosen, titles
 
 
-def read_images(paths: Sequence[str], image_size: tuple[int, int] = (150, 150)) -> np.ndarray:
-    """A few images as one uint8 array ``(n, h, w, 3)``, decoded like the training pipeline."""
-    ds = image_dataset(paths, np.zeros(len(paths), np.int32), image_size, batch_size=64)
-    return np.concatenate([np.clip(np.rint(x.numpy()), 0, 255).astype(np.uint8) for x, _ in ds])
+def read_images(
+    paths: Sequence[str], image_size: int | Sequence[int] = 150, raw: bool = False
+) -> np.ndarray:
+    """A few images as one array ``(n, h, w, 3)``, decoded and resized like the pipelines.
+
+    uint8 by default (to show); ``raw=True`` gives the float32 values a model is fed.
+    """
+    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    ds = image_dataset(list(paths), np.zeros(len(paths), np.int32), size, batch_size=64)
+    images = np.concatenate([x.numpy() for x, _ in ds]) if len(paths) else np.zeros((0, *size, 3))
+    return images.astype(np.float32) if raw else np.clip(np.rint(images), 0, 255).astype(np.uint8)
+
+
+def per_class_indices(labels: np.ndarray, n_per_class: int | None) -> np.ndarray:
+    """Indices of the first ``n_per_class`` items of each class (all of them when ``None``)."""
+    labels = np.asarray(labels)
+    if n_per_class is None:
+        return np.arange(len(labels))
+    return np.concatenate([np.flatnonzero(labels == c)[:n_per_class] for c in np.unique(labels)])
