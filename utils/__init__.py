@@ -7,3 +7,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SEED = 42
+
+# The image files the course reads, everywhere (split builder, loaders, predict.py).
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+SPLITS = ("train", "validation", "test")

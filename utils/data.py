@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-SPLITS = ("train", "validation", "test")
+from utils import IMAGE_EXTENSIONS, SPLITS
 
 
 def class_names(split_dir: str | Path) -> list[str]:

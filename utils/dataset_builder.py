@@ -84,10 +84,8 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from utils import SEED
+from utils import IMAGE_EXTENSIONS, SEED, SPLITS
 
-SPLITS = ("train", "validation", "test")
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 """First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
