@@ -24,7 +24,7 @@
 # ## Why transfer at all?
 #
 # A model trained from scratch learns everything from its own training set. When that set is
-# small, the model either stays too simple or memorises it (notebook 02 shows both). People
+# small, the model either stays too simple or memorises it (notebook 02 shows the second). People
 # rarely start from nothing: having learned to recognise objects, we learn a new kind of
 # object from a handful of examples. **Transfer learning** gives a model the same head start:
 # knowledge gained on a *source* problem with plenty of data is reused for a *target* problem
@@ -165,13 +165,15 @@ import keras
 import pandas as pd
 from IPython.display import display
 
-from utils import heads, pretrained, training
+from utils import pretrained
 
-training.set_seed(SEED)
+keras.utils.set_random_seed(SEED)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 
 # %%
-base = pretrained.load_backbone("vgg16", weights=WEIGHTS, input_shape=SHAPE, trainable=False)
+base = keras.applications.VGG16(
+    include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
+)
 layers = pretrained.layer_table(base)
 layers["Output Shape"] = [str(layer.output.shape[1:]) for layer in base.layers]
 display(layers)
@@ -202,19 +204,31 @@ print(f"block 5 holds {share:.0%} of the base's {total:,} parameters")
 # ImageNet classifier (built at its own 224 x 224 input).
 
 # %%
-head = heads.book_head(base.output_shape[1:])
-model = heads.transfer_model(base, head, "vgg16")
+head = keras.Sequential(
+    [
+        keras.Input(base.output_shape[1:]),
+        keras.layers.Flatten(),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dropout(0.3),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dropout(0.3),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ]
+)
+model = keras.Sequential([base, head])
 strategies = {
-    "frozen base + book head": None,
-    "fine-tune block 5": "block5",
-    "fine-tune blocks 4-5": "block4",
-    "train everything": "block1",
+    "frozen base + book head": (),
+    "fine-tune block 5": ("block5",),
+    "fine-tune blocks 4-5": ("block4", "block5"),
+    "train everything": ("block",),
 }
 rows = []
-for strategy, first_block in strategies.items():
-    pretrained.set_trainable_blocks(base, first_block)
-    rows.append({"strategy": strategy, **pretrained.trainable_summary(model)})
-pretrained.set_trainable_blocks(base, None)  # frozen again
+for strategy, unfrozen in strategies.items():
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith(unfrozen) if unfrozen else False
+    rows.append({"strategy": strategy, **pretrained.count_params(model)})
+for layer in base.layers:
+    layer.trainable = False  # frozen again
 
 linear = channels + 1  # a weight per pooled channel and a bias
 row = {"trainable_params": linear, "frozen_params": base.count_params()}
