@@ -84,10 +84,19 @@ def test_augment_runs_on_training_split_only(split):
     assert float(next(iter(datasets["test"]))[0].numpy().max()) > 0.0
 
 
-def test_load_arrays_uint8(split):
-    x, y, classes = data.load_arrays(split / "validation", image_size=(12, 12))
-    assert x.shape == (10, 12, 12, 3) and x.dtype == np.uint8
-    assert y.tolist() == [0] * 5 + [1] * 5 and classes == ["cat", "dog"]
+def test_read_images_raw_is_what_the_pipeline_feeds(split):
+    paths, labels, _ = data.list_images(split / "validation")
+    raw = data.read_images(paths, 12, raw=True)
+    fed = np.concatenate([x.numpy() for x, _ in data.image_dataset(paths, labels, (12, 12), 4)])
+    assert raw.dtype == np.float32 and raw.shape == (10, 12, 12, 3)
+    np.testing.assert_array_equal(raw, fed)
+    assert data.read_images([], 12).shape == (0, 12, 12, 3)
+
+
+def test_per_class_indices():
+    labels = np.array([0, 1, 0, 1, 0, 2])
+    assert data.per_class_indices(labels, 2).tolist() == [0, 2, 1, 3, 5]
+    assert data.per_class_indices(labels, None).tolist() == list(range(6))
 
 
 def test_sample_paths_seeded_and_per_class(split):

@@ -1,4 +1,5 @@
-"""utils.saving and utils.layers: a saved model reloads with its class names and predictions."""
+"""utils.saving: a saved model reloads with its class names and predictions, and needs no
+custom code to load."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from utils import saving
-from utils.layers import BackbonePreprocess, preprocess_function
+from tests.conftest import assert_loads_without_utils
+from utils import pretrained, saving
 
 
-def _tiny_model(backbone: str = "vgg16") -> keras.Model:
+def _tiny_model() -> keras.Model:
     inputs = keras.Input((16, 16, 3))
-    x = BackbonePreprocess(backbone)(inputs)
+    x = pretrained.preprocessing_layer("vgg16")(inputs)
     x = keras.layers.Conv2D(2, 3)(x)
     x = keras.layers.GlobalAveragePooling2D()(x)
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
@@ -23,12 +24,14 @@ def _tiny_model(backbone: str = "vgg16") -> keras.Model:
 def test_save_and_reload_identical_predictions(tmp_path):
     model = _tiny_model()
     x = np.random.default_rng(0).uniform(0, 255, (3, 16, 16, 3)).astype("float32")
-    path = saving.save_model(model, tmp_path / "m.h5", ["cat", "dog"], epochs=3)
+    path = saving.save_model(model, tmp_path / "m.h5", ["cat", "dog"], epochs=3, params=-1)
     reloaded, info = saving.load_model(path)
     np.testing.assert_allclose(model.predict(x, verbose=0), reloaded.predict(x, verbose=0))
     assert info["class_names"] == ["cat", "dog"]
     assert info["image_size"] == [16, 16] and info["epochs"] == 3
+    # the file's own facts win over facts passed in (a head's sidecar copied onto a full model)
     assert json.loads((tmp_path / "m.json").read_text())["params"] == model.count_params()
+    assert_loads_without_utils(path)
 
 
 def test_missing_sidecar_is_explained(tmp_path):
@@ -40,16 +43,4 @@ def test_missing_sidecar_is_explained(tmp_path):
 
 def test_missing_model_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model"):
-        saving.load_model(tmp_path / "absent.h5")
-
-
-def test_backbone_preprocess_matches_keras_function():
-    x = np.random.default_rng(1).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
-    for name in ("vgg16", "inception_v3"):
-        expected = preprocess_function(name)(x.copy())
-        np.testing.assert_allclose(BackbonePreprocess(name)(x), expected, rtol=1e-5, atol=1e-4)
-
-
-def test_unknown_backbone_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown backbone"):
-        preprocess_function("not_a_network")
+        saving.load_model(tmp_path / "nope.h5")

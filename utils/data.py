@@ -150,8 +150,10 @@ def read_images(
     uint8 by default (to show); ``raw=True`` gives the float32 values a model is fed.
     """
     size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if not len(paths):
+        return np.zeros((0, *size, 3), np.float32 if raw else np.uint8)
     ds = image_dataset(list(paths), np.zeros(len(paths), np.int32), size, batch_size=64)
-    images = np.concatenate([x.numpy() for x, _ in ds]) if len(paths) else np.zeros((0, *size, 3))
+    images = np.concatenate([x.numpy() for x, _ in ds])
     return images.astype(np.float32) if raw else np.clip(np.rint(images), 0, 255).astype(np.uint8)
 
 
