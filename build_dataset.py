@@ -15,12 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from utils import SEED
-from utils.dataset_builder import (
-    DatasetError,
-    build_cats_vs_dogs,
-    build_dog_breeds,
-    build_folders,
-)
+from utils.dataset_builder import build_cats_vs_dogs, build_dog_breeds, build_folders
+from utils.split_folder import DatasetError
 
 EPILOG = """\
 Output: OUT/{train,validation,test}/<class>/<original file name>, OUT/manifest.csv

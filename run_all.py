@@ -18,8 +18,8 @@ from collections import defaultdict
 import pandas as pd
 import papermill as pm
 
-from utils import dataset_builder as builder
 from utils import runner
+from utils.split_folder import DatasetError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = config_from(args)
         run_dir, rows = runner.run(config)
-    except (builder.DatasetError, ValueError) as err:
+    except (DatasetError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except pm.PapermillExecutionError as err:

@@ -62,6 +62,7 @@ import pandas as pd
 from IPython.display import display
 
 from utils import dataset_builder as builder
+from utils import split_folder
 from utils.data import read_images, sample_paths
 from utils.plots import image_grid
 
@@ -71,7 +72,7 @@ from utils.plots import image_grid
 # cheap the second time.
 
 # %%
-if builder.split_exists(DATA_DIR) and not FORCE:
+if split_folder.split_exists(DATA_DIR) and not FORCE:
     print(f"Reusing the split in {Path(DATA_DIR).resolve()}")
 else:
     summary = builder.build_cats_vs_dogs(
@@ -83,7 +84,7 @@ else:
 # Images per class and split: the book's 1,500 / 500 / 500 per class.
 
 # %%
-builder.split_counts(DATA_DIR)
+split_folder.split_counts(DATA_DIR)
 
 # %% [markdown]
 # Files the builder refused, and why (empty when the source is clean).
@@ -106,7 +107,7 @@ fig = image_grid(read_images(paths, (IMAGE_SIZE, IMAGE_SIZE)), titles, ncols=SAM
 # photos always keeps one for training). Skipped, with a note, when the data is not there.
 
 # %%
-breeds_ready = builder.split_exists(BREEDS_DATA_DIR) and not FORCE
+breeds_ready = split_folder.split_exists(BREEDS_DATA_DIR) and not FORCE
 if breeds_ready:
     print(f"Reusing the split in {Path(BREEDS_DATA_DIR).resolve()}")
 elif BREEDS_SOURCE_DIR and Path(BREEDS_SOURCE_DIR).is_dir():
@@ -120,6 +121,6 @@ else:
 
 # %%
 if breeds_ready:
-    breed_counts = builder.split_counts(BREEDS_DATA_DIR).drop(index="total")
+    breed_counts = split_folder.split_counts(BREEDS_DATA_DIR).drop(index="total")
     print(f"{len(breed_counts)} breeds, {breed_counts['total'].sum()} photos")
     display(breed_counts.nlargest(10, "total"))

@@ -22,20 +22,12 @@ from tests.conftest import (
     needs_shared,
     write_image,
 )
-from utils import dataset_builder as db
-from utils.dataset_builder import (
-    SPLITS,
-    DatasetError,
-    build_cats_vs_dogs,
-    build_dog_breeds,
-    build_folders,
-    check_image,
-    download_petimages,
-    read_manifest,
-    split_counts,
-    split_exists,
-    split_sizes,
-)
+from utils import SPLITS, petimages
+from utils import split_folder as sf
+from utils.dataset_builder import build_cats_vs_dogs, build_dog_breeds, build_folders, split_sizes
+from utils.image_files import check_image
+from utils.petimages import download_petimages
+from utils.split_folder import DatasetError, read_manifest, split_counts, split_exists
 
 COLORS = {"cat": (200, 60, 40), "dog": (40, 60, 200)}
 UNREACHABLE = "http://127.0.0.1:9/kagglecatsanddogs.zip"
@@ -412,7 +404,7 @@ def test_download_without_internet_is_one_clear_error(tmp_path):
     assert_failed(result, out, "error: could not download the PetImages archive")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "no internet?" in result.stderr and "--source DIR" in result.stderr
-    assert db.PETIMAGES_URL in result.stderr  # where to get it by hand
+    assert petimages.PETIMAGES_URL in result.stderr  # where to get it by hand
     assert not cache.exists()
 
 
@@ -499,7 +491,7 @@ def test_force_refuses_a_folder_not_built_here(flat_cats_dogs, tmp_path):
 
 
 def test_interrupted_build_leaves_nothing(flat_cats_dogs, tmp_path, monkeypatch):
-    real_copy, calls = db.shutil.copy2, []
+    real_copy, calls = sf.shutil.copy2, []
 
     def flaky_copy(src, dst):
         calls.append(src)
@@ -508,16 +500,16 @@ def test_interrupted_build_leaves_nothing(flat_cats_dogs, tmp_path, monkeypatch)
         return real_copy(src, dst)
 
     out = tmp_path / "out"
-    monkeypatch.setattr(db.shutil, "copy2", flaky_copy)
+    monkeypatch.setattr(sf.shutil, "copy2", flaky_copy)
     with pytest.raises(KeyboardInterrupt):
         build_cats_vs_dogs(out, flat_cats_dogs, 6, 3, 3, progress=False)
     assert not out.exists() and leftovers(out) == []
     # with --force, an interrupted rebuild keeps the old split intact
-    monkeypatch.setattr(db.shutil, "copy2", real_copy)
+    monkeypatch.setattr(sf.shutil, "copy2", real_copy)
     build_cats_vs_dogs(out, flat_cats_dogs, 6, 3, 3, progress=False)
     before = tree_hash(out)
     calls.clear()
-    monkeypatch.setattr(db.shutil, "copy2", flaky_copy)
+    monkeypatch.setattr(sf.shutil, "copy2", flaky_copy)
     with pytest.raises(KeyboardInterrupt):
         build_cats_vs_dogs(out, flat_cats_dogs, 6, 3, 3, seed=3, force=True, progress=False)
     assert tree_hash(out) == before and leftovers(out) == []

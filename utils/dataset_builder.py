@@ -26,14 +26,7 @@ left after the test split, as in the book: 30 %, then 15 % of the rest), with th
 fractions). A class with 1 image is train only, with 2 it is train + test, with 3 one of each.
 A class's split does not depend on the other classes.
 
-**Bad files** never reach a split: every candidate is fully decoded with Pillow first (thread
-pool, "validating" progress bar) and skipped, with a reason in ``skipped.csv``, when it is an
-empty file, not an image, truncated or corrupt, in a format TensorFlow cannot decode (only
-JPEG, PNG, BMP and GIF by the decoded format, not the extension; also 1/4/16-bit or compressed
-BMP), or has an extension the loaders do not list (only .jpg .jpeg .png .bmp .gif, any case).
-Grayscale, CMYK, palette and RGBA images are fine. Hidden files (``.*``), ``Thumbs.db`` and
-``desktop.ini`` are ignored silently. Truncation is only detected while Pillow's
-``ImageFile.LOAD_TRUNCATED_IMAGES`` is False (its default).
+**Bad files** never reach a split: see :mod:`utils.image_files`.
 
 **Dog-breed labels**: ``labels.csv`` must have ``id`` and ``breed`` columns, at least one row,
 unique non-empty ids without path separators and no ``..``; any of that wrong is an error. An
@@ -42,20 +35,8 @@ whose file is missing are skipped ("listed in labels.csv but missing", with a wa
 partial download still builds; if *no* listed file exists it is an error. Images not named in
 labels.csv are skipped ("not in labels.csv").
 
-**Output**: ``OUT/{train,validation,test}/<class>/<original file name>`` (what
-``keras.utils.image_dataset_from_directory`` and :mod:`utils.data` read), ``OUT/manifest.csv``
-(``split,class,file``; ``file`` relative to OUT, sorted by split, class and file) and
-``OUT/skipped.csv`` (``file,reason``; ``file`` relative to the source). Files are copied
-(``shutil.copy2``); the source is never modified and OUT may not lie inside it or contain it.
-The same source and seed give the same manifest whatever the file-system order or
-``PYTHONHASHSEED``.
-
-**Atomic**: all checks and decoding run before anything is written; the split is then built
-in a hidden temporary folder next to OUT and renamed into place at the end, and the temporary
-folder is removed on any error or interrupt. An existing OUT is an error (:class:`DatasetError`,
-exit code 2 from the CLI) unless ``force=True``; check with :func:`split_exists` first. With
-``force`` the old OUT is replaced only once the new one is complete, and only if it is empty or
-was built by this module (has ``manifest.csv``): any other folder is refused.
+Writing the split (atomic, ``manifest.csv``, ``skipped.csv``, ``--force``): see
+:mod:`utils.split_folder`.
 
 Bad input raises :class:`DatasetError` with a one-line message; the CLI prints it as
 ``error: ...`` and exits with code 2.
@@ -64,154 +45,36 @@ Bad input raises :class:`DatasetError` with a one-line message; the CLI prints i
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import struct
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-import zipfile
 import zlib
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image, UnidentifiedImageError
-from tqdm import tqdm
 
 from utils import IMAGE_EXTENSIONS, SEED, SPLITS
+from utils.image_files import check_image, one_line, validate_images
+from utils.petimages import download_petimages
+from utils.split_folder import (
+    Assignment,
+    BuildSummary,
+    DatasetError,
+    Skip,
+    check_out,
+    counts_table,
+    skipped_frame,
+    write_split,
+)
 
-TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
-IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
-"""First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
 IGNORED_NAMES = ("thumbs.db", "desktop.ini")
 CATS_DOGS_CLASSES = ("cat", "dog")
-PETIMAGES_URL = (
-    "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
-    "kagglecatsanddogs_5340.zip"
-)
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[1] / "cache"
-
-Assignment = dict[str, dict[str, list[Path]]]
-"""split -> class -> source files."""
-Skip = tuple[Path, str]
-"""(source file, reason)."""
-
-
-class DatasetError(Exception):
-    """Bad input for the dataset builder; the message is one line meant for the user."""
-
-
-@dataclass
-class BuildSummary:
-    """What a build produced."""
-
-    out: Path
-    counts: pd.DataFrame
-    """Images per class (rows, plus ``total``) and split (columns, plus ``total``)."""
-    skipped: pd.DataFrame
-    """``file, reason`` of every skipped file (as in ``skipped.csv``)."""
-    seconds: float
-
-    @property
-    def n_images(self) -> int:
-        """Images in the three splits together."""
-        return int(self.counts.loc["total", "total"])
-
-    @property
-    def images_per_second(self) -> float:
-        """Images placed in the splits per second of build time."""
-        return self.n_images / self.seconds if self.seconds > 0 else float("inf")
-
-    def report(self) -> str:
-        """A short human-readable summary: counts table, skipped files and speed."""
-        return (
-            f"{self.counts.to_string()}\n"
-            f"built {self.out} in {self.seconds:.1f} s: {self.n_images} images "
-            f"({self.images_per_second:.0f} images/s), {len(self.skipped)} files skipped"
-            + (" (see skipped.csv)" if len(self.skipped) else "")
-        )
 
 
 def _warn(message: str) -> None:
     """Print one warning line to stderr."""
     print(f"warning: {message}", file=sys.stderr)
-
-
-def _one_line(text: object) -> str:
-    """``text`` as a single line (for reasons and error messages)."""
-    return " ".join(str(text).split())
-
-
-def _workers() -> int:
-    """Threads for decoding and copying: the CPUs this process may use, at most 8."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(8, cpus))
-
-
-# --------------------------------------------------------------------------- validating images
-
-
-def _bmp_problem(path: Path) -> str | None:
-    """Why TensorFlow's BMP decoder would refuse ``path``, or None (it reads 8/24/32-bit)."""
-    with open(path, "rb") as f:
-        header = f.read(34)
-    if len(header) < 34 or struct.unpack_from("<I", header, 14)[0] < 40:
-        return "unsupported BMP variant (old OS/2 header; convert to PNG)"
-    bits = struct.unpack_from("<H", header, 28)[0]
-    compression = struct.unpack_from("<I", header, 30)[0]
-    if bits not in (8, 24, 32) or compression not in (0, 3):
-        return f"unsupported BMP variant ({bits}-bit, compression {compression}; convert to PNG)"
-    return None
-
-
-def check_image(path: str | Path) -> str | None:
-    """Why ``path`` cannot go into a split (the skip reason), or None for a good image.
-
-    The image is fully decoded; only formats TensorFlow decodes are accepted.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in IMAGE_EXTENSIONS:
-        allowed = " ".join(IMAGE_EXTENSIONS)
-        return f"unsupported extension {path.suffix or '(none)'!r} (use {allowed})"
-    try:
-        if path.stat().st_size == 0:
-            return "empty file"
-        with Image.open(path) as img:
-            if img.format not in TF_FORMATS:
-                return f"unsupported format {img.format} (convert to JPEG or PNG)"
-            img.load()
-            fmt = img.format
-        return _bmp_problem(path) if fmt == "BMP" else None
-    except UnidentifiedImageError as exc:
-        with open(path, "rb") as f:
-            head = f.read(8)
-        if head.startswith(IMAGE_SIGNATURES):
-            return _one_line(f"truncated or corrupt image: {exc}")
-        return "not an image"
-    except Image.DecompressionBombError as exc:
-        return _one_line(f"image too large: {exc}")
-    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error...
-        return _one_line(f"truncated or corrupt image: {exc}")
-
-
-def validate_images(
-    paths: Sequence[Path], progress: bool = True, desc: str = "validating"
-) -> list[str | None]:
-    """:func:`check_image` for every path (in a thread pool), in the order given."""
-    if not paths:
-        return []
-    with ThreadPoolExecutor(_workers()) as pool:
-        results = pool.map(check_image, paths)
-        return list(tqdm(results, total=len(paths), desc=desc, unit="img", disable=not progress))
 
 
 # --------------------------------------------------------------------------- splitting
@@ -373,7 +236,7 @@ def read_labels(path: str | Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DatasetError(f"{path} is empty (expected a CSV file with columns id,breed)") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DatasetError(_one_line(f"{path} is not a readable CSV file: {exc}")) from None
+        raise DatasetError(one_line(f"{path} is not a readable CSV file: {exc}")) from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in ("id", "breed") if c not in df.columns]
     if missing:
@@ -444,120 +307,12 @@ def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str
 # --------------------------------------------------------------------------- writing the split
 
 
-def split_exists(out: str | Path) -> bool:
-    """True when ``out`` holds a complete split built by this module (it has manifest.csv)."""
-    out = Path(out)
-    return (out / "manifest.csv").is_file() and (out / "train").is_dir()
-
-
-def _check_out(out: str | Path, source: Path | None, force: bool) -> Path:
-    """Check the output folder before any work; return it as an absolute Path."""
-    out = Path(out).expanduser().absolute()
-    if source is not None:
-        src, dst = source.resolve(), out.resolve()
-        if src == dst or src in dst.parents or dst in src.parents:
-            raise DatasetError(
-                f"output {out} must not be the source {source}, inside it or contain it"
-            )
-    if out.exists() or out.is_symlink():
-        if not force:
-            raise DatasetError(f"{out} already exists; use --force (force=True) to rebuild it")
-        empty = out.is_dir() and not any(out.iterdir())
-        if not (split_exists(out) or empty):
-            raise DatasetError(
-                f"refusing to replace {out}: it is not a split built by build_dataset.py "
-                "(no manifest.csv); remove it by hand"
-            )
-    return out
-
-
-def _relative(path: Path, source: Path) -> str:
-    """``path`` relative to ``source`` with forward slashes (as listed in skipped.csv)."""
-    try:
-        return path.relative_to(source).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _skipped_frame(skipped: Sequence[Skip], source: Path) -> pd.DataFrame:
-    """The ``file, reason`` table of skipped files, sorted by file."""
-    rows = sorted((_relative(p, source), reason) for p, reason in skipped)
-    return pd.DataFrame(rows, columns=["file", "reason"])
-
-
-def _manifest_frame(assignment: Assignment) -> pd.DataFrame:
-    """The ``split, class, file`` table, sorted by split (train, validation, test), class, file."""
-    rows = [
-        (SPLITS.index(split), split, cls, f"{split}/{cls}/{p.name}")
-        for split in SPLITS
-        for cls in sorted(assignment.get(split, {}))
-        for p in assignment[split][cls]
-    ]
-    rows.sort()
-    return pd.DataFrame([r[1:] for r in rows], columns=["split", "class", "file"])
-
-
-def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
-    """Rename the finished ``tmp`` to ``out``, replacing an old ``out`` only with ``force``."""
-    if not (out.exists() or out.is_symlink()):
-        os.rename(tmp, out)
-        return
-    if not force:
-        raise DatasetError(f"{out} appeared while building; use --force to replace it")
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    if old.is_symlink() or old.is_file():
-        old.unlink()
-    else:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def write_split(
-    out: Path,
-    assignment: Assignment,
-    skipped: pd.DataFrame,
-    force: bool = False,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Copy the files into ``out/<split>/<class>/`` atomically; return the manifest."""
-    manifest = _manifest_frame(assignment)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        jobs = []
-        for split in SPLITS:
-            (tmp / split).mkdir()
-            for cls in sorted(assignment.get(split, {})):
-                files = assignment[split][cls]
-                if files:
-                    (tmp / split / cls).mkdir()
-                jobs += [(p, tmp / split / cls / p.name) for p in files]
-        with ThreadPoolExecutor(_workers()) as pool:
-            copies = pool.map(lambda job: shutil.copy2(*job), jobs)
-            bar = tqdm(copies, total=len(jobs), desc="copying", unit="img", disable=not progress)
-            for _ in bar:
-                pass
-        skipped.to_csv(tmp / "skipped.csv", index=False, lineterminator="\n")
-        manifest.to_csv(tmp / "manifest.csv", index=False, lineterminator="\n")
-        _move_into_place(tmp, out, force)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
-
-
 def _finish(
     out: Path, assignment: Assignment, skipped: pd.DataFrame, force: bool, progress: bool, t0: float
 ) -> BuildSummary:
     """Write the split and summarise it."""
     manifest = write_split(out, assignment, skipped, force=force, progress=progress)
-    return BuildSummary(out, _counts_table(manifest), skipped, time.perf_counter() - t0)
+    return BuildSummary(out, counts_table(manifest), skipped, time.perf_counter() - t0)
 
 
 def _validated(
@@ -599,7 +354,7 @@ def _fractional_build(
         if good[c]:
             for split, files in split_class(good[c], c, test_size, validation_size, seed).items():
                 assignment[split][c] = files
-    return _finish(out, assignment, _skipped_frame(skipped, source), force, progress, t0)
+    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0)
 
 
 # --------------------------------------------------------------------------- public builders
@@ -622,7 +377,7 @@ def build_folders(
     t0 = time.perf_counter()
     _check_fractions(test_size, validation_size)
     source = _check_source(source)
-    out = _check_out(out, source, force)
+    out = check_out(out, source, force)
     skipped: list[Skip] = []
     classes = scan_class_folders(source, skipped)
     return _fractional_build(
@@ -653,7 +408,7 @@ def build_dog_breeds(
         labels = source / "labels.csv"
         if not labels.is_file() and (images.parent / "labels.csv").is_file():
             labels = images.parent / "labels.csv"
-    out = _check_out(out, source, force)
+    out = check_out(out, source, force)
     skipped: list[Skip] = []
     classes = scan_dog_breeds(images, Path(labels), skipped)
     return _fractional_build(
@@ -685,10 +440,10 @@ def build_cats_vs_dogs(
     need = train + validation + test
     if source is not None:
         source = _check_source(source)
-    out = _check_out(out, source, force)
+    out = check_out(out, source, force)
     if source is None:
         source = download_petimages(cache_dir, progress=progress)
-        out = _check_out(out, source, force)
+        out = check_out(out, source, force)
     skipped: list[Skip] = []
     candidates = scan_cats_vs_dogs(source, skipped)
     _check_enough(candidates, need, "image files")
@@ -717,7 +472,7 @@ def build_cats_vs_dogs(
         "validation": {c: chosen[c][train : train + validation] for c in CATS_DOGS_CLASSES},
         "test": {c: chosen[c][train + validation : need] for c in CATS_DOGS_CLASSES},
     }
-    return _finish(out, assignment, _skipped_frame(skipped, source), force, progress, t0)
+    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0)
 
 
 def _check_enough(
@@ -732,108 +487,3 @@ def _check_enough(
 
 
 # --------------------------------------------------------------------------- download
-
-
-def _safe_extract(archive: Path, dest: Path) -> Path:
-    """Extract the ``PetImages/`` members of ``archive`` into ``dest``; return the folder."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            members = [m for m in zf.namelist() if m.startswith("PetImages/")]
-            if not members:
-                raise DatasetError(f"the downloaded archive has no PetImages/ folder ({archive})")
-            for m in members:
-                if m.startswith("/") or ".." in Path(m).parts:
-                    raise DatasetError(f"the downloaded archive has an unsafe path {m!r}")
-            zf.extractall(dest, members)
-    except zipfile.BadZipFile as exc:
-        raise DatasetError(f"the downloaded file is not a valid zip archive ({exc})") from None
-    return dest / "PetImages"
-
-
-def download_petimages(
-    cache_dir: str | Path | None = None,
-    url: str | None = None,
-    timeout: float = 30.0,
-    progress: bool = True,
-) -> Path:
-    """The PetImages folder in ``cache_dir``, downloading and unzipping it when absent.
-
-    ``url`` defaults to ``$PETIMAGES_URL`` or Microsoft's archive. The zip is deleted once
-    extracted. Any network or archive failure raises :class:`DatasetError`.
-    """
-    url = url or os.environ.get("PETIMAGES_URL") or PETIMAGES_URL
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else DEFAULT_CACHE_DIR
-    target = cache / "PetImages"
-    if (target / "Cat").is_dir() and (target / "Dog").is_dir():
-        return target
-    hint = (
-        f"no internet? Download it by hand from {PETIMAGES_URL}, unzip it and pass "
-        "--source DIR (the PetImages folder)"
-    )
-
-    def failed(exc: BaseException) -> DatasetError:
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        return DatasetError(
-            _one_line(f"could not download the PetImages archive from {url} ({reason}): {hint}")
-        )
-
-    try:
-        response = urllib.request.urlopen(url, timeout=timeout)
-    except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors
-        raise failed(exc) from None
-    cache.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".petimages-", dir=cache))
-    try:
-        part = work / "archive.zip"
-        with response, open(part, "wb") as f:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc="downloading", disable=not progress
-            ) as bar:
-                while chunk := response.read(1 << 20):
-                    f.write(chunk)
-                    bar.update(len(chunk))
-        if total is not None and part.stat().st_size != total:
-            raise DatasetError(
-                f"the PetImages download stopped early ({part.stat().st_size} of {total} bytes)"
-            )
-        folder = _safe_extract(part, work / "unzipped")
-        if target.exists():
-            shutil.rmtree(target)
-        os.rename(folder, target)
-    except OSError as exc:
-        raise failed(exc) from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-# --------------------------------------------------------------------------- reading a split
-
-
-def read_manifest(out: str | Path) -> pd.DataFrame:
-    """``OUT/manifest.csv`` as a DataFrame ``split, class, file`` (file relative to OUT)."""
-    path = Path(out) / "manifest.csv"
-    if not path.is_file():
-        raise DatasetError(f"{path} not found: build the split first with build_dataset.py")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def _counts_table(manifest: pd.DataFrame) -> pd.DataFrame:
-    """Images per class x split with a ``total`` row and column."""
-    table = (
-        manifest.groupby(["class", "split"]).size().unstack("split")
-        if len(manifest)
-        else pd.DataFrame(index=pd.Index([], name="class"))
-    )
-    table = table.reindex(columns=list(SPLITS)).fillna(0).astype(int)
-    table = table.sort_index()
-    table.columns.name = None
-    table["total"] = table.sum(axis=1)
-    table.loc["total"] = table.sum(axis=0)
-    return table
-
-
-def split_counts(out: str | Path) -> pd.DataFrame:
-    """Images per class (rows, plus ``total``) and split (columns train/validation/test, total)."""
-    return _counts_table(read_manifest(out))

@@ -18,6 +18,7 @@ from typing import Any
 import papermill as pm
 
 from utils import dataset_builder as builder
+from utils import split_folder
 from utils.notebooks import NOTEBOOKS_DIR, execute_notebook, notebook_path
 
 ROOT = NOTEBOOKS_DIR.parent
@@ -118,7 +119,7 @@ def prepare_data(config: RunConfig, run_dir: Path) -> Path:
         out = run_dir / "data" / "cats-vs-dogs"
     else:
         out = ROOT / "data" / "cats-vs-dogs"
-    if not builder.split_exists(out):
+    if not split_folder.split_exists(out):
         builder.build_cats_vs_dogs(out, config.source, **split, progress=config.progress)
     return out
 
@@ -165,7 +166,7 @@ def skip_reason(number: str, config: RunConfig) -> str | None:
     if config.own_data and number not in OWN_DATA_NOTEBOOKS:
         return "part of the Kaggle case studies, not of a run on your own folders"
     if number == "08" and not (
-        config.breeds_source or builder.split_exists(ROOT / "data" / "dog-breeds")
+        config.breeds_source or split_folder.split_exists(ROOT / "data" / "dog-breeds")
     ):
         return "no dog-breed data (pass --breeds-source DIR)"
     return None

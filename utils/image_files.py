@@ -1,0 +1,99 @@
+"""Checking image files before they go into a split: fully decoded, in a format TensorFlow reads.
+
+:func:`check_image` gives the reason a file cannot be used (the reason ``skipped.csv`` lists), or
+None for a good image; :func:`validate_images` checks many in a thread pool with a progress bar.
+
+**Bad files** never reach a split: every candidate is fully decoded with Pillow first (thread
+pool, "validating" progress bar) and skipped, with a reason in ``skipped.csv``, when it is an
+empty file, not an image, truncated or corrupt, in a format TensorFlow cannot decode (only
+JPEG, PNG, BMP and GIF by the decoded format, not the extension; also 1/4/16-bit or compressed
+BMP), or has an extension the loaders do not list (only .jpg .jpeg .png .bmp .gif, any case).
+Grayscale, CMYK, palette and RGBA images are fine. Hidden files (``.*``), ``Thumbs.db`` and
+``desktop.ini`` are ignored silently. Truncation is only detected while Pillow's
+``ImageFile.LOAD_TRUNCATED_IMAGES`` is False (its default).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from tqdm import tqdm
+
+from utils import IMAGE_EXTENSIONS
+
+TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
+"""First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
+
+
+def one_line(text: object) -> str:
+    """``text`` as a single line (for reasons and error messages)."""
+    return " ".join(str(text).split())
+
+
+def workers() -> int:
+    """Threads for decoding and copying: the CPUs this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(8, cpus))
+
+
+def _bmp_problem(path: Path) -> str | None:
+    """Why TensorFlow's BMP decoder would refuse ``path``, or None (it reads 8/24/32-bit)."""
+    with open(path, "rb") as f:
+        header = f.read(34)
+    if len(header) < 34 or struct.unpack_from("<I", header, 14)[0] < 40:
+        return "unsupported BMP variant (old OS/2 header; convert to PNG)"
+    bits = struct.unpack_from("<H", header, 28)[0]
+    compression = struct.unpack_from("<I", header, 30)[0]
+    if bits not in (8, 24, 32) or compression not in (0, 3):
+        return f"unsupported BMP variant ({bits}-bit, compression {compression}; convert to PNG)"
+    return None
+
+
+def check_image(path: str | Path) -> str | None:
+    """Why ``path`` cannot go into a split (the skip reason), or None for a good image.
+
+    The image is fully decoded; only formats TensorFlow decodes are accepted.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in IMAGE_EXTENSIONS:
+        allowed = " ".join(IMAGE_EXTENSIONS)
+        return f"unsupported extension {path.suffix or '(none)'!r} (use {allowed})"
+    try:
+        if path.stat().st_size == 0:
+            return "empty file"
+        with Image.open(path) as img:
+            if img.format not in TF_FORMATS:
+                return f"unsupported format {img.format} (convert to JPEG or PNG)"
+            img.load()
+            fmt = img.format
+        return _bmp_problem(path) if fmt == "BMP" else None
+    except UnidentifiedImageError as exc:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if head.startswith(IMAGE_SIGNATURES):
+            return one_line(f"truncated or corrupt image: {exc}")
+        return "not an image"
+    except Image.DecompressionBombError as exc:
+        return one_line(f"image too large: {exc}")
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error...
+        return one_line(f"truncated or corrupt image: {exc}")
+
+
+def validate_images(
+    paths: Sequence[Path], progress: bool = True, desc: str = "validating"
+) -> list[str | None]:
+    """:func:`check_image` for every path (in a thread pool), in the order given."""
+    if not paths:
+        return []
+    with ThreadPoolExecutor(workers()) as pool:
+        results = pool.map(check_image, paths)
+        return list(tqdm(results, total=len(paths), desc=desc, unit="img", disable=not progress))

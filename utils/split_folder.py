@@ -1,0 +1,213 @@
+"""Writing and reading split folders: ``OUT/{train,validation,test}/<class>/<file>``.
+
+A split is written in a hidden temporary folder beside ``OUT`` and renamed into place at the end,
+so a split is either complete or absent. ``OUT/manifest.csv`` lists every file
+(``split,class,file``), ``OUT/skipped.csv`` the source files left out and why.
+
+**Output**: ``OUT/{train,validation,test}/<class>/<original file name>`` (what
+``keras.utils.image_dataset_from_directory`` and :mod:`utils.data` read), ``OUT/manifest.csv``
+(``split,class,file``; ``file`` relative to OUT, sorted by split, class and file) and
+``OUT/skipped.csv`` (``file,reason``; ``file`` relative to the source). Files are copied
+(``shutil.copy2``); the source is never modified and OUT may not lie inside it or contain it.
+The same source and seed give the same manifest whatever the file-system order or
+``PYTHONHASHSEED``.
+
+**Atomic**: all checks and decoding run before anything is written; the split is then built
+in a hidden temporary folder next to OUT and renamed into place at the end, and the temporary
+folder is removed on any error or interrupt. An existing OUT is an error (:class:`DatasetError`,
+exit code 2 from the CLI) unless ``force=True``; check with :func:`split_exists` first. With
+``force`` the old OUT is replaced only once the new one is complete, and only if it is empty or
+was built by this module (has ``manifest.csv``): any other folder is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from utils import SPLITS
+from utils.image_files import workers
+
+Assignment = dict[str, dict[str, list[Path]]]
+"""split -> class -> source files."""
+Skip = tuple[Path, str]
+"""(source file, reason)."""
+
+
+class DatasetError(Exception):
+    """Bad input for the dataset builder; the message is one line meant for the user."""
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced."""
+
+    out: Path
+    counts: pd.DataFrame
+    """Images per class (rows, plus ``total``) and split (columns, plus ``total``)."""
+    skipped: pd.DataFrame
+    """``file, reason`` of every skipped file (as in ``skipped.csv``)."""
+    seconds: float
+
+    @property
+    def n_images(self) -> int:
+        """Images in the three splits together."""
+        return int(self.counts.loc["total", "total"])
+
+    @property
+    def images_per_second(self) -> float:
+        """Images placed in the splits per second of build time."""
+        return self.n_images / self.seconds if self.seconds > 0 else float("inf")
+
+    def report(self) -> str:
+        """A short human-readable summary: counts table, skipped files and speed."""
+        return (
+            f"{self.counts.to_string()}\n"
+            f"built {self.out} in {self.seconds:.1f} s: {self.n_images} images "
+            f"({self.images_per_second:.0f} images/s), {len(self.skipped)} files skipped"
+            + (" (see skipped.csv)" if len(self.skipped) else "")
+        )
+
+
+def split_exists(out: str | Path) -> bool:
+    """True when ``out`` holds a complete split built by this module (it has manifest.csv)."""
+    out = Path(out)
+    return (out / "manifest.csv").is_file() and (out / "train").is_dir()
+
+
+def check_out(out: str | Path, source: Path | None, force: bool) -> Path:
+    """Check the output folder before any work; return it as an absolute Path."""
+    out = Path(out).expanduser().absolute()
+    if source is not None:
+        src, dst = source.resolve(), out.resolve()
+        if src == dst or src in dst.parents or dst in src.parents:
+            raise DatasetError(
+                f"output {out} must not be the source {source}, inside it or contain it"
+            )
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise DatasetError(f"{out} already exists; use --force (force=True) to rebuild it")
+        empty = out.is_dir() and not any(out.iterdir())
+        if not (split_exists(out) or empty):
+            raise DatasetError(
+                f"refusing to replace {out}: it is not a split built by build_dataset.py "
+                "(no manifest.csv); remove it by hand"
+            )
+    return out
+
+
+def relative(path: Path, source: Path) -> str:
+    """``path`` relative to ``source`` with forward slashes (as listed in skipped.csv)."""
+    try:
+        return path.relative_to(source).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def skipped_frame(skipped: Sequence[Skip], source: Path) -> pd.DataFrame:
+    """The ``file, reason`` table of skipped files, sorted by file."""
+    rows = sorted((relative(p, source), reason) for p, reason in skipped)
+    return pd.DataFrame(rows, columns=["file", "reason"])
+
+
+def manifest_frame(assignment: Assignment) -> pd.DataFrame:
+    """The ``split, class, file`` table, sorted by split (train, validation, test), class, file."""
+    rows = [
+        (SPLITS.index(split), split, cls, f"{split}/{cls}/{p.name}")
+        for split in SPLITS
+        for cls in sorted(assignment.get(split, {}))
+        for p in assignment[split][cls]
+    ]
+    rows.sort()
+    return pd.DataFrame([r[1:] for r in rows], columns=["split", "class", "file"])
+
+
+def move_into_place(tmp: Path, out: Path, force: bool) -> None:
+    """Rename the finished ``tmp`` to ``out``, replacing an old ``out`` only with ``force``."""
+    if not (out.exists() or out.is_symlink()):
+        os.rename(tmp, out)
+        return
+    if not force:
+        raise DatasetError(f"{out} appeared while building; use --force to replace it")
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    if old.is_symlink() or old.is_file():
+        old.unlink()
+    else:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_split(
+    out: Path,
+    assignment: Assignment,
+    skipped: pd.DataFrame,
+    force: bool = False,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Copy the files into ``out/<split>/<class>/`` atomically; return the manifest."""
+    manifest = manifest_frame(assignment)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        jobs = []
+        for split in SPLITS:
+            (tmp / split).mkdir()
+            for cls in sorted(assignment.get(split, {})):
+                files = assignment[split][cls]
+                if files:
+                    (tmp / split / cls).mkdir()
+                jobs += [(p, tmp / split / cls / p.name) for p in files]
+        with ThreadPoolExecutor(workers()) as pool:
+            copies = pool.map(lambda job: shutil.copy2(*job), jobs)
+            bar = tqdm(copies, total=len(jobs), desc="copying", unit="img", disable=not progress)
+            for _ in bar:
+                pass
+        skipped.to_csv(tmp / "skipped.csv", index=False, lineterminator="\n")
+        manifest.to_csv(tmp / "manifest.csv", index=False, lineterminator="\n")
+        move_into_place(tmp, out, force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def read_manifest(out: str | Path) -> pd.DataFrame:
+    """``OUT/manifest.csv`` as a DataFrame ``split, class, file`` (file relative to OUT)."""
+    path = Path(out) / "manifest.csv"
+    if not path.is_file():
+        raise DatasetError(f"{path} not found: build the split first with build_dataset.py")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def counts_table(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Images per class x split with a ``total`` row and column."""
+    table = (
+        manifest.groupby(["class", "split"]).size().unstack("split")
+        if len(manifest)
+        else pd.DataFrame(index=pd.Index([], name="class"))
+    )
+    table = table.reindex(columns=list(SPLITS)).fillna(0).astype(int)
+    table = table.sort_index()
+    table.columns.name = None
+    table["total"] = table.sum(axis=1)
+    table.loc["total"] = table.sum(axis=0)
+    return table
+
+
+def split_counts(out: str | Path) -> pd.DataFrame:
+    """Images per class (rows, plus ``total``) and split (columns train/validation/test, total)."""
+    return counts_table(read_manifest(out))
