@@ -50,6 +50,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="[NN:]NAME=VALUE",
         help="override a notebook parameter (repeatable)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild a split that does not match this run"
+    )
+    parser.add_argument("--data-root", help="where splits are kept between runs (default: data/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser.parse_args(argv)
 
@@ -68,11 +72,11 @@ def config_from(args: argparse.Namespace) -> runner.RunConfig:
         breeds_source=args.breeds_source,
         mnist=args.mnist,
         cache_dir=args.cache_dir,
-        notebooks=tuple(n.strip().zfill(2) for n in args.notebooks.split(","))
-        if args.notebooks
-        else runner.ORDER,
+        notebooks=runner.parse_notebooks(args.notebooks),
         overrides=dict(overrides),
         progress=not args.no_progress,
+        force=args.force,
+        data_root=args.data_root,
     )
 
 

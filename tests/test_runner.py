@@ -65,3 +65,142 @@ def _exists(number: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+# --- issue 15: refusals before anything runs, stale splits, unique run folders ---------------
+
+
+def test_15_3_unpadded_scope_means_the_notebook():
+    assert runner.parse_override("2:EPOCHS=7") == ("02", "EPOCHS", 7)
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        ({"all": {"EPOCH": 5}}, "no such parameter; valid: .*EPOCHS"),
+        ({"99": {"EPOCHS": 1}}, "no notebook 99"),
+        ({"05": {"EPOCHS": 1}}, "notebook 05 is not selected"),
+        ({"all": {"EPOCHS": "abc"}}, "EPOCHS expects a number"),
+        ({"all": {"EPOCHS": -1}}, "must not be negative"),
+        ({"all": {"EPOCHS": 1.5}}, "whole number"),
+        ({"02": {"IMAGE_SIZE": True}}, "expects a number"),
+    ],
+)
+def test_15_3_overrides_that_would_do_nothing_are_errors(sets, message):
+    config = runner.RunConfig(notebooks=("02", "07"), overrides=sets)
+    with pytest.raises(ValueError, match=message):
+        runner.check_overrides(config)
+
+
+def test_15_3_valid_overrides_pass():
+    config = runner.RunConfig(
+        notebooks=("02", "04"),
+        overrides={"all": {"EPOCHS": 2, "WEIGHTS": None}, "04": {"LEARNING_RATE": 1e-3}},
+    )
+    runner.check_overrides(config)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("42", "no notebook '42'"), ("abc", "no notebook 'abc'"), ("", "empty"), (" , ", "empty")],
+)
+def test_15_4_unknown_or_empty_notebook_lists_are_errors(text, message):
+    with pytest.raises(ValueError, match=message):
+        runner.parse_notebooks(text)
+
+
+def test_15_4_notebook_numbers_are_padded_and_ordered():
+    assert runner.parse_notebooks("7, 2,02") == ("02", "07")
+    assert runner.parse_notebooks(None) == runner.ORDER
+
+
+def _flat_source(folder, n: int = 6):
+    from tests.conftest import write_image
+
+    for i in range(n):
+        write_image(folder / f"cat.{i}.jpg", color=(200, 60, 40))
+        write_image(folder / f"dog.{i}.jpg", color=(40, 60, 200))
+    return folder
+
+
+@pytest.fixture
+def small_cpu_profile(monkeypatch):
+    sizes = {"train": 2, "validation": 1, "test": 1}
+    monkeypatch.setitem(runner.PROFILES, "cpu", {**runner.PROFILES["cpu"], "split": sizes})
+    return sizes
+
+
+def test_15_2_a_stale_split_is_refused_then_rebuilt_with_force(tmp_path, small_cpu_profile):
+    from utils.split_folder import DatasetError, read_manifest
+
+    first, second = _flat_source(tmp_path / "a"), _flat_source(tmp_path / "b", 8)
+    config = runner.RunConfig(
+        profile="cpu", source=str(first), data_root=str(tmp_path / "data"), progress=False
+    )
+    out = runner.prepare_data(config, tmp_path / "run")
+    assert out == tmp_path / "data" / "cats-vs-dogs" and len(read_manifest(out)) == 8
+    assert runner.prepare_data(config, tmp_path / "run") == out  # same recipe: reused
+    config.source = str(second)
+    with pytest.raises(DatasetError, match="another split .*source.*--force"):
+        runner.prepare_data(config, tmp_path / "run")
+    small_cpu_profile["train"] = 3  # other sizes, same source as the split
+    config.source = str(first)
+    with pytest.raises(DatasetError, match="train 2 \\(wanted 3\\)"):
+        runner.prepare_data(config, tmp_path / "run")
+    config.force = True
+    runner.prepare_data(config, tmp_path / "run")
+    assert len(read_manifest(out)) == 10
+
+
+def test_15_2_a_missing_source_is_an_error_even_with_a_split(tmp_path, small_cpu_profile):
+    from utils.split_folder import DatasetError
+
+    config = runner.RunConfig(
+        profile="cpu",
+        source=str(_flat_source(tmp_path / "a")),
+        data_root=str(tmp_path / "data"),
+        progress=False,
+    )
+    runner.prepare_data(config, tmp_path / "run")
+    config.source = str(tmp_path / "nowhere")
+    with pytest.raises(DatasetError, match="no such folder"):
+        runner.prepare_data(config, tmp_path / "run")
+
+
+def test_15_13_notebooks_without_the_cats_dogs_split_build_nothing(tmp_path):
+    config = runner.RunConfig(
+        profile="cpu", notebooks=("00", "08", "09"), data_root=str(tmp_path / "data")
+    )
+    assert runner.prepare_data(config, tmp_path / "run") is None
+    assert not (tmp_path / "data").exists()
+    params = runner.parameters_for("09", config, tmp_path / "run", None)
+    assert "DATA_DIR" not in params
+
+
+def test_15_11_runs_started_in_the_same_second_get_their_own_folders(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    monkeypatch.setattr(runner.time, "strftime", lambda fmt: "20260101-000000")
+    folders = {runner.run_folder(runner.RunConfig(profile="smoke")) for _ in range(3)}
+    assert len(folders) == 3
+    assert sorted(f.name for f in folders) == [
+        "20260101-000000-smoke",
+        "20260101-000000-smoke-2",
+        "20260101-000000-smoke-3",
+    ]
+
+
+def test_15_14_a_failed_check_leaves_no_empty_run_folder(tmp_path, monkeypatch):
+    from utils.split_folder import DatasetError
+
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    config = runner.RunConfig(profile="cpu", source=str(tmp_path / "nowhere"))
+    with pytest.raises(DatasetError):
+        runner.run(config)
+    assert not any((tmp_path / "runs").iterdir())
+
+
+def test_15_12_run_dir_naming_a_file_is_refused(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        runner.run_folder(runner.RunConfig(run_dir=str(target)))

@@ -308,10 +308,16 @@ def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str
 
 
 def _finish(
-    out: Path, assignment: Assignment, skipped: pd.DataFrame, force: bool, progress: bool, t0: float
+    out: Path,
+    assignment: Assignment,
+    skipped: pd.DataFrame,
+    force: bool,
+    progress: bool,
+    t0: float,
+    recipe: dict,
 ) -> BuildSummary:
-    """Write the split and summarise it."""
-    manifest = write_split(out, assignment, skipped, force=force, progress=progress)
+    """Write the split (with the recipe it was built from) and summarise it."""
+    manifest = write_split(out, assignment, skipped, force=force, progress=progress, recipe=recipe)
     return BuildSummary(out, counts_table(manifest), skipped, time.perf_counter() - t0)
 
 
@@ -347,6 +353,12 @@ def _fractional_build(
     empty = [c for c in good if not good[c]]
     if len(empty) == len(good):
         raise DatasetError(f"no valid images in {source} ({len(skipped)} files skipped)")
+    if len(good) - len(empty) < 2:
+        kept = [c for c in good if good[c]]
+        raise DatasetError(
+            f"only one class has valid images ({kept[0]}; {len(skipped)} files skipped): "
+            "a classifier needs at least two"
+        )
     if empty:
         _warn(f"{len(empty)} classes have no valid image and are left out: {', '.join(empty)}")
     assignment: Assignment = {s: {} for s in SPLITS}
@@ -354,7 +366,9 @@ def _fractional_build(
         if good[c]:
             for split, files in split_class(good[c], c, test_size, validation_size, seed).items():
                 assignment[split][c] = files
-    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0)
+    recipe = {"source": str(source.resolve()), "test_size": test_size}
+    recipe.update(validation_size=validation_size, seed=seed)
+    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0, recipe)
 
 
 # --------------------------------------------------------------------------- public builders
@@ -472,7 +486,9 @@ def build_cats_vs_dogs(
         "validation": {c: chosen[c][train : train + validation] for c in CATS_DOGS_CLASSES},
         "test": {c: chosen[c][train + validation : need] for c in CATS_DOGS_CLASSES},
     }
-    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0)
+    recipe = {"source": str(Path(source).resolve()), "train": train, "validation": validation}
+    recipe.update(test=test, seed=seed)
+    return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0, recipe)
 
 
 def _check_enough(

@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import ast
 import logging
+import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import papermill as pm
 
+try:
+    import fcntl
+except ImportError:  # Windows: no lock, runs are not started together there
+    fcntl = None
+
+from utils import SEED, split_folder
 from utils import dataset_builder as builder
-from utils import split_folder
 from utils.notebooks import NOTEBOOKS_DIR, execute_notebook, notebook_path
+from utils.split_folder import DatasetError
 
 ROOT = NOTEBOOKS_DIR.parent
 ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09")
 # The notebooks that run on a user's own folders (the cats-vs-dogs case study, 02 to 07).
 OWN_DATA_NOTEBOOKS = ("02", "03", "04", "05", "06", "07")
+# The notebooks that read the cats-vs-dogs split (00, 08 and 09 bring their own data).
+CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
 
 # Parameters per profile: "all" goes to every notebook that declares the name, "NN" to one.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
@@ -77,6 +87,8 @@ class RunConfig:
     notebooks: Sequence[str] = ORDER
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = True
+    force: bool = False  # rebuild a split that does not match this run
+    data_root: str | None = None  # where splits are kept between runs (default data/)
 
 
 def parse_override(text: str) -> tuple[str, str, Any]:
@@ -85,6 +97,7 @@ def parse_override(text: str) -> tuple[str, str, Any]:
         raise ValueError(f"override {text!r} is not NAME=VALUE")
     key, raw = text.split("=", 1)
     scope, name = key.split(":", 1) if ":" in key else ("all", key)
+    scope = scope.strip().zfill(2) if scope.strip().isdigit() else scope  # "2:" means "02:"
     if not name.isidentifier() or name.upper() != name:
         raise ValueError(f"override {text!r}: parameters are UPPER_CASE names")
     try:
@@ -94,33 +107,166 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     return scope, name, value
 
 
+def notebook_defaults(number: str) -> dict[str, Any]:
+    """The names a notebook's ``parameters`` cell declares, with their default values."""
+    found = pm.inspect_notebook(str(notebook_path(number)))
+    defaults = {}
+    for name, info in found.items():
+        try:
+            defaults[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            defaults[name] = None  # an expression: any value is accepted
+    return defaults
+
+
 def notebook_parameters(number: str) -> set[str]:
     """The names a notebook's ``parameters`` cell declares."""
-    return set(pm.inspect_notebook(str(notebook_path(number))))
+    return set(notebook_defaults(number))
+
+
+def parse_notebooks(text: str | None) -> tuple[str, ...]:
+    """``"1,02,7"`` → ``("01", "02", "07")``; None → every notebook. Unknown numbers are errors."""
+    if text is None:
+        return ORDER
+    wanted = [part.strip() for part in text.split(",")]
+    if not any(wanted):
+        raise ValueError(f"--notebooks is empty: give numbers among {', '.join(ORDER)}")
+    bad = [w for w in wanted if not (w.isdigit() and w.zfill(2) in ORDER)]
+    if bad:
+        listed = ", ".join(map(repr, bad))
+        raise ValueError(f"--notebooks: no notebook {listed}; valid: {', '.join(ORDER)}")
+    return tuple(n for n in ORDER if n in {w.zfill(2) for w in wanted})
+
+
+def _type_problem(value: Any, default: Any) -> str | None:
+    """Why ``value`` cannot replace a parameter whose default is ``default``, or None."""
+    if default is None or value is None and isinstance(default, str):
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "expects True or False"
+    if isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expects a number like {default!r}"
+        if isinstance(default, int) and not isinstance(value, int):
+            return f"expects a whole number like {default!r}"
+        return "must not be negative" if value < 0 else None
+    if isinstance(default, str):
+        return None if isinstance(value, str) else f"expects text like {default!r}"
+    return None if isinstance(value, type(default)) else f"expects a {type(default).__name__}"
+
+
+def check_overrides(config: RunConfig) -> None:
+    """Every ``--set`` names a parameter of a selected notebook with a value of its type."""
+    defaults = {n: notebook_defaults(n) for n in config.notebooks}
+    for scope, values in config.overrides.items():
+        if scope != "all" and scope not in ORDER:
+            raise ValueError(f"--set {scope}:…: no notebook {scope}; valid: {', '.join(ORDER)}")
+        if scope != "all" and scope not in config.notebooks:
+            raise ValueError(f"--set {scope}:…: notebook {scope} is not selected (--notebooks)")
+        scopes = list(config.notebooks) if scope == "all" else [scope]
+        known = sorted({name for n in scopes for name in defaults[n]})
+        for name, value in values.items():
+            declaring = [n for n in scopes if name in defaults[n]]
+            if not declaring:
+                where = "the selected notebooks" if scope == "all" else f"notebook {scope}"
+                raise ValueError(
+                    f"--set {name}: {where} have no such parameter; valid: {', '.join(known)}"
+                )
+            for n in declaring:
+                problem = _type_problem(value, defaults[n][name])
+                if problem:
+                    raise ValueError(f"--set {name}={value!r}: {name} {problem} (notebook {n})")
 
 
 def run_folder(config: RunConfig) -> Path:
-    """A fresh run folder with models/, results/, notebooks/ and logs/ inside."""
-    run_dir = config.run_dir or ROOT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{config.profile}"
-    run_dir = Path(run_dir).resolve()
+    """A fresh run folder with models/, results/, notebooks/ and logs/ inside.
+
+    ``runs/<time>-<profile>``, with ``-2``, ``-3``… when runs start in the same second: two
+    runs never share a folder.
+    """
+    if config.run_dir:
+        run_dir = Path(config.run_dir).resolve()
+        if run_dir.exists() and not run_dir.is_dir():
+            raise ValueError(f"--run-dir {run_dir} is a file")
+        run_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        stem = ROOT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{config.profile}"
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        for i in range(1, 1000):
+            run_dir = stem.with_name(stem.name + (f"-{i}" if i > 1 else ""))
+            try:
+                run_dir.mkdir()
+                break
+            except FileExistsError:
+                continue
     for sub in ("models", "results", "notebooks", "logs"):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     return run_dir
 
 
-def prepare_data(config: RunConfig, run_dir: Path) -> Path:
-    """The split the case-study notebooks train on: built once if missing, then reused."""
-    split = PROFILES[config.profile]["split"]
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``out`` while a split is checked or built (two runs started
+    together build it once: the second waits, then finds it)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{out.name}.lock", "w") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def prepare_data(config: RunConfig, run_dir: Path) -> Path | None:
+    """The split the selected notebooks train on: built once, then reused while it matches.
+
+    The cats-vs-dogs split lives in ``data/cats-vs-dogs`` (inside the run folder for the smoke
+    profile), your own folder's in ``data/<its name>``. A split built from another source or
+    with other sizes is rebuilt with ``force``, otherwise refused with one line saying why.
+    None when no selected notebook needs a split (00, 08 and 09 bring their own data).
+    """
+    root = Path(config.data_root or ROOT / "data")
+    if config.source and not Path(config.source).is_dir():
+        raise DatasetError(f"--source {config.source}: no such folder")
     if config.own_data:
-        out = run_dir / "data" / Path(config.own_data).name
-        builder.build_folders(out, config.own_data, progress=config.progress)
-        return out
-    if config.profile == "smoke":
-        out = run_dir / "data" / "cats-vs-dogs"
+        source = Path(config.own_data).resolve()
+        if not source.is_dir():
+            raise DatasetError(f"--data {config.own_data}: no such folder")
+        out = root / source.name
+        recipe = {"source": str(source), "test_size": 0.2, "validation_size": 0.2, "seed": SEED}
+
+        def build(force: bool) -> None:
+            builder.build_folders(out, source, force=force, progress=config.progress)
+
+    elif any(n in CATS_DOGS_NOTEBOOKS for n in config.notebooks):
+        sizes = PROFILES[config.profile]["split"]
+        smoke = config.profile == "smoke"
+        out = (run_dir / "data" if smoke else root) / "cats-vs-dogs"
+        recipe = {**sizes, "seed": SEED}
+        if config.source:
+            recipe["source"] = str(Path(config.source).resolve())
+
+        def build(force: bool) -> None:
+            builder.build_cats_vs_dogs(
+                out, config.source, **sizes, force=force, progress=config.progress
+            )
+
     else:
-        out = ROOT / "data" / "cats-vs-dogs"
-    if not split_folder.split_exists(out):
-        builder.build_cats_vs_dogs(out, config.source, **split, progress=config.progress)
+        return None
+    with _locked(out):
+        if not split_folder.split_exists(out):
+            build(force=False)
+            return out
+        have = split_folder.read_recipe(out) or {}
+        changed = [
+            f"{k} {have.get(k, 'not recorded')} (wanted {v})"
+            for k, v in recipe.items()
+            if have.get(k) != v
+        ]
+        if changed:
+            if not config.force:
+                raise DatasetError(
+                    f"{out} is another split ({'; '.join(changed)}): pass --force to rebuild it"
+                )
+            build(force=True)
     return out
 
 
@@ -130,7 +276,7 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
     split = profile["split"]
     weights = str(Path(config.weights).resolve()) if config.weights else "imagenet"
     values: dict[str, Any] = {
-        "DATA_DIR": str(data_dir),
+        "DATA_DIR": str(data_dir) if data_dir else None,
         "MODELS_DIR": str(run_dir / "models"),
         "RESULTS_DIR": str(run_dir / "results"),
         "CACHE_DIR": str(Path(config.cache_dir or ROOT / "cache").resolve()),
@@ -156,7 +302,7 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
         values.update(profile.get(scope, {}))
         values.update(config.overrides.get(scope, {}))
     declared = notebook_parameters(number)
-    return {k: v for k, v in values.items() if k in declared}
+    return {k: v for k, v in values.items() if k in declared and (k != "DATA_DIR" or v)}
 
 
 def skip_reason(number: str, config: RunConfig) -> str | None:
@@ -188,8 +334,15 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
     """
     if config.profile not in PROFILES:
         raise ValueError(f"unknown profile {config.profile!r}: choose from {', '.join(PROFILES)}")
+    check_overrides(config)  # every check before anything is written
+    new = not (config.run_dir and Path(config.run_dir).exists())
     run_dir = run_folder(config)
-    data_dir = prepare_data(config, run_dir)
+    try:
+        data_dir = prepare_data(config, run_dir)
+    except BaseException:
+        if new:  # a failed check leaves no empty run folder behind
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     rows = []
     for number in ORDER:
         reason = skip_reason(number, config)

@@ -22,6 +22,7 @@ was built by this module (has ``manifest.csv``): any other folder is refused.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -40,6 +41,18 @@ Assignment = dict[str, dict[str, list[Path]]]
 """split -> class -> source files."""
 Skip = tuple[Path, str]
 """(source file, reason)."""
+
+
+RECIPE = "split.json"
+
+
+def read_recipe(out: str | Path) -> dict | None:
+    """What the split in ``out`` was built from (``split.json``), or None if not recorded."""
+    path = Path(out) / RECIPE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 class DatasetError(Exception):
@@ -157,8 +170,13 @@ def write_split(
     skipped: pd.DataFrame,
     force: bool = False,
     progress: bool = True,
+    recipe: dict | None = None,
 ) -> pd.DataFrame:
-    """Copy the files into ``out/<split>/<class>/`` atomically; return the manifest."""
+    """Copy the files into ``out/<split>/<class>/`` atomically; return the manifest.
+
+    ``recipe`` (what the split was built from: source, sizes, seed) is kept as ``split.json``,
+    so a later run can tell whether the split is the one it asks for (:func:`read_recipe`).
+    """
     manifest = manifest_frame(assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -178,6 +196,8 @@ def write_split(
                 pass
         skipped.to_csv(tmp / "skipped.csv", index=False, lineterminator="\n")
         manifest.to_csv(tmp / "manifest.csv", index=False, lineterminator="\n")
+        if recipe is not None:
+            (tmp / RECIPE).write_text(json.dumps(recipe, indent=2, sort_keys=True) + "\n")
         move_into_place(tmp, out, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
