@@ -662,3 +662,40 @@ def test_real_cats_vs_dogs_small_split(tmp_path):
     manifest = check_split(out)
     assert split_counts(out).loc["total"].tolist() == [40, 20, 20, 80]
     assert all((CATS_DOGS_SOURCE / Path(f).name).is_file() for f in manifest["file"])
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+@pytest.mark.parametrize("other", ["akita001x.jpg", "akita001x.JPG", "akita001x"])
+def test_15_1_an_image_listed_twice_in_labels_csv_is_an_error(tmp_path, other):
+    src = dog_source(tmp_path / "dogs", {"akita": 4, "beagle": 4})
+    with open(src / "labels.csv", "a") as f:
+        f.write(f"{other},beagle\n")
+    out = tmp_path / "out"
+    result = run_cli("dog-breeds", "--source", src, "--out", out)
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.startswith("error: ") and len(line.splitlines()) == 1
+    assert "same image twice" in line and "line 3" in line and "line 10" in line
+    assert not out.exists()
+
+
+def test_15_1_an_id_in_another_case_finds_its_file(tmp_path):
+    src = dog_source(tmp_path / "dogs", {"akita": 3, "beagle": 3})
+    text = (src / "labels.csv").read_text().replace("akita000x,", "AKITA000X.JPG,")
+    (src / "labels.csv").write_text(text)
+    summary = build_dog_breeds(tmp_path / "out", src, progress=False)
+    assert summary.n_images == 6 and summary.skipped.empty
+
+
+def test_15_8_a_split_with_one_valid_class_is_refused(tmp_path):
+    src = make_class_folders(tmp_path / "src", {"good": (200, 30, 30)}, per_class=4)
+    (src / "bad").mkdir()
+    for i in range(3):
+        (src / "bad" / f"b{i}.jpg").write_bytes(b"not an image")
+    out = tmp_path / "out"
+    result = run_cli("folders", "--source", src, "--out", out)
+    assert result.returncode == 2, result.stderr
+    assert "only one class has valid images (good" in result.stderr
+    assert not out.exists()

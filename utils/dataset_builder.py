@@ -259,11 +259,15 @@ def read_labels(path: str | Path) -> pd.DataFrame:
                 f"{path} line {bad[0] + 2}: {column} {value!r} contains a path separator or "
                 "'..' (or starts with '.')"
             )
-    dups = df["id"][df["id"].duplicated()]
+    # "X", "X.jpg" and "X.JPG" name one photo: listed twice, it would land in two splits
+    named = df["id"].map(lambda i: _id_file(i).lower())
+    dups = named[named.duplicated(keep=False)]
     if len(dups):
+        first = dups[dups == dups.iloc[0]].index
         raise DatasetError(
-            f"{path} lists {dups.nunique()} ids more than once (e.g. {dups.iloc[0]!r} on line "
-            f"{dups.index[0] + 2})"
+            f"{path} lists the same image twice: {df.at[first[0], 'id']!r} on line "
+            f"{first[0] + 2} and {df.at[first[1], 'id']!r} on line {first[1] + 2} "
+            f"({dups.nunique()} images listed more than once)"
         )
     return df.reset_index(drop=True)
 
@@ -277,13 +281,15 @@ def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str
     """Breed -> candidate files from ``images/<id>.jpg`` and ``labels.csv``."""
     df = read_labels(labels)
     files, _ = _children(images)
-    present = {f.name: f for f in files}
+    present = {f.name.lower(): f for f in sorted(files, reverse=True)}
+    present.update({f.name: f for f in files})  # an exact name first, else any case
     listed = df["id"].map(_id_file)
     classes: dict[str, list[Path]] = {b: [] for b in sorted(df["breed"].unique())}
     missing = 0
     for name, breed in zip(listed, df["breed"], strict=True):
-        if name in present:
-            classes[breed].append(present[name])
+        found = present.get(name) or present.get(name.lower())
+        if found is not None:
+            classes[breed].append(found)
         else:
             skipped.append((images / name, "listed in labels.csv but missing"))
             missing += 1
@@ -294,9 +300,9 @@ def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str
         )
     if missing:
         _warn(f"{missing} of {len(df)} files listed in {labels.name} are missing (see skipped.csv)")
-    listed_names = set(listed)
+    used = {f.name for breed_files in classes.values() for f in breed_files}
     for f in files:
-        if f.name not in listed_names:
+        if f.name not in used:
             reason = "not in labels.csv"
             if f.suffix.lower() not in IMAGE_EXTENSIONS:
                 reason = check_image(f) or reason
