@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image, features
@@ -699,3 +700,54 @@ def test_15_8_a_split_with_one_valid_class_is_refused(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "only one class has valid images (good" in result.stderr
     assert not out.exists()
+
+
+def _exif_turned_jpeg(path: Path) -> Path:
+    """A 40x20 photo, red left half, stored with EXIF orientation 6 (shown turned by 90°)."""
+    from PIL import Image
+
+    arr = np.zeros((20, 40, 3), np.uint8)
+    arr[:, :20] = (220, 20, 20)
+    arr[:, 20:] = (20, 20, 220)
+    img = Image.fromarray(arr)
+    exif = img.getexif()
+    exif[0x0112] = 6
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, "JPEG", quality=95, exif=exif)
+    return path
+
+
+def _palette_bmp(path: Path) -> Path:
+    from PIL import Image
+
+    arr = np.zeros((16, 16, 3), np.uint8)
+    arr[:8] = (250, 200, 0)  # yellow top, teal bottom: indices 0/1 would read as near black
+    arr[8:] = (0, 150, 160)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr).convert("P", palette=Image.ADAPTIVE, colors=4).save(path, "BMP")
+    return path
+
+
+def _what_pillow_shows(path: Path) -> np.ndarray:
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as img:
+        return np.asarray(ImageOps.exif_transpose(img).convert("RGB"), np.float32)
+
+
+def test_15_6_and_15_7_the_model_reads_what_pillow_shows(tmp_path):
+    from utils.data import read_images
+
+    src = make_class_folders(tmp_path / "src", {"a": (200, 30, 30), "b": (30, 30, 200)}, 3)
+    turned = _exif_turned_jpeg(src / "a" / "phone.jpg")
+    palette = _palette_bmp(src / "b" / "palette.bmp")
+    out = tmp_path / "out"
+    build_folders(out, src, progress=False)
+    manifest = read_manifest(out)
+    for original in (turned, palette):
+        placed = out / manifest.loc[manifest["file"].str.endswith(original.name), "file"].item()
+        shown = _what_pillow_shows(original)
+        read = read_images([str(placed)], shown.shape[:2], raw=True)[0]
+        tolerance = 12 if original.suffix == ".jpg" else 0  # JPEG re-encoding
+        assert np.abs(read - shown).mean() <= tolerance, original.name
+    assert read_images([str(out / manifest["file"][0])], 8).shape == (1, 8, 8, 3)

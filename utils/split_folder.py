@@ -8,7 +8,9 @@ so a split is either complete or absent. ``OUT/manifest.csv`` lists every file
 ``keras.utils.image_dataset_from_directory`` and :mod:`utils.data` read), ``OUT/manifest.csv``
 (``split,class,file``; ``file`` relative to OUT, sorted by split, class and file) and
 ``OUT/skipped.csv`` (``file,reason``; ``file`` relative to the source). Files are copied
-(``shutil.copy2``); the source is never modified and OUT may not lie inside it or contain it.
+(``shutil.copy2``; :func:`place_image` writes an upright RGB copy of a photo whose EXIF
+orientation turns it, and of an 8-bit palette BMP, which TensorFlow would read as grey);
+the source is never modified and OUT may not lie inside it or contain it.
 The same source and seed give the same manifest whatever the file-system order or
 ``PYTHONHASHSEED``.
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from utils import SPLITS
@@ -44,6 +47,7 @@ Skip = tuple[Path, str]
 
 
 RECIPE = "split.json"
+ORIENTATION = 0x0112  # the EXIF tag saying how a photo is turned
 
 
 def read_recipe(out: str | Path) -> dict | None:
@@ -164,6 +168,30 @@ def move_into_place(tmp: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def place_image(source: Path, target: Path) -> None:
+    """Copy an image into a split as TensorFlow should read it.
+
+    Most files are copied as they are. Two kinds are rewritten, keeping their name: a photo
+    whose EXIF orientation says it is stored on its side (phones do this) is turned upright,
+    and an 8-bit palette BMP, whose palette TensorFlow's decoder ignores (it would read the
+    indices as grey), becomes a 24-bit RGB BMP. Pixels are what Pillow shows.
+    """
+    with Image.open(source) as img:
+        turned = img.getexif().get(ORIENTATION, 1) not in (0, 1)
+        palette_bmp = img.format == "BMP" and img.mode in ("P", "L", "1")
+        if not (turned or palette_bmp):
+            fmt = None
+        else:
+            fmt = img.format
+            fixed = ImageOps.exif_transpose(img).convert("RGB")
+    if fmt is None:
+        shutil.copy2(source, target)
+    elif fmt == "JPEG":
+        fixed.save(target, "JPEG", quality=95)
+    else:
+        fixed.save(target, fmt)
+
+
 def write_split(
     out: Path,
     assignment: Assignment,
@@ -190,7 +218,7 @@ def write_split(
                     (tmp / split / cls).mkdir()
                 jobs += [(p, tmp / split / cls / p.name) for p in files]
         with ThreadPoolExecutor(workers()) as pool:
-            copies = pool.map(lambda job: shutil.copy2(*job), jobs)
+            copies = pool.map(lambda job: place_image(*job), jobs)
             bar = tqdm(copies, total=len(jobs), desc="copying", unit="img", disable=not progress)
             for _ in bar:
                 pass
