@@ -11,6 +11,7 @@ Bad input prints one line ``error: ...`` on stderr and exits with code 2, writin
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -119,9 +120,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the builder; return the exit code (0, 2 on bad input, 130 when interrupted)."""
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends a build like Ctrl-C: nothing written
     common = dict(out=args.out, seed=args.seed, force=args.force, progress=not args.no_progress)
     try:
         if args.command == "cats-vs-dogs":

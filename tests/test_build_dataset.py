@@ -751,3 +751,41 @@ def test_15_6_and_15_7_the_model_reads_what_pillow_shows(tmp_path):
         tolerance = 12 if original.suffix == ".jpg" else 0  # JPEG re-encoding
         assert np.abs(read - shown).mean() <= tolerance, original.name
     assert read_images([str(out / manifest["file"][0])], 8).shape == (1, 8, 8, 3)
+
+
+def test_15_10_stale_temporaries_of_killed_builds_are_removed(tmp_path):
+    src = make_class_folders(tmp_path / "src", {"a": (200, 30, 30), "b": (30, 30, 200)}, 3)
+    dead = tmp_path / ".out.tmp-999999999-abc"  # no such process
+    dead_old = tmp_path / ".out.old-999999999-xyz"
+    running = tmp_path / f".out.tmp-{os.getpid()}-def"  # a build still going on
+    other = tmp_path / ".other.tmp-999999999-abc"  # another split's
+    for folder in (dead, dead_old, running, other):
+        (folder / "train").mkdir(parents=True)
+    build_folders(tmp_path / "out", src, progress=False)
+    assert not dead.exists() and not dead_old.exists()
+    assert running.exists() and other.exists()
+
+
+@needs_shared
+def test_15_10_sigterm_ends_a_build_like_ctrl_c(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "build_dataset.py", "cats-vs-dogs", "--source", str(CATS_DOGS_SOURCE)]
+        + ["--out", str(out), "--no-progress"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.tmp-*")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip() == "error: interrupted; nothing was written"
+    assert not out.exists() and not list(tmp_path.glob(".out.*"))

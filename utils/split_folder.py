@@ -154,7 +154,7 @@ def move_into_place(tmp: Path, out: Path, force: bool) -> None:
         return
     if not force:
         raise DatasetError(f"{out} appeared while building; use --force to replace it")
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
     old.rmdir()
     os.rename(out, old)
     try:
@@ -166,6 +166,29 @@ def move_into_place(tmp: Path, out: Path, force: bool) -> None:
         old.unlink()
     else:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Remove the hidden ``.OUT.tmp-<pid>-*`` / ``.OUT.old-<pid>-*`` folders of builds of ``out``
+    that were killed (their process is gone); a build still running keeps its own."""
+    removed = []
+    for kind in ("tmp", "old"):
+        for folder in out.parent.glob(f".{out.name}.{kind}-*"):
+            pid = folder.name.removeprefix(f".{out.name}.{kind}-").split("-", 1)[0]
+            if not pid.isdigit() or not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def place_image(source: Path, target: Path) -> None:
@@ -207,7 +230,8 @@ def write_split(
     """
     manifest = manifest_frame(assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    remove_stale_temporaries(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         jobs = []
         for split in SPLITS:
