@@ -37,6 +37,13 @@ has >= 3. So a class with 1 image is train only, 2 images: train + test, 3: one 
 """
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments end with one ``error:`` line (and ``--help`` for more), exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def _fraction(text: str) -> float:
     """argparse type: a float in [0, 1)."""
     value = float(text)
@@ -56,12 +63,12 @@ def _count(text: str) -> int:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, epilog=EPILOG, formatter_class=fmt)
+    parser = OneLineParser(description=__doc__, epilog=EPILOG, formatter_class=fmt)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--out", required=True, help="output folder (must not exist, or --force)")
-    common.add_argument("--seed", type=int, default=SEED, help="shuffling seed (default 42)")
+    common.add_argument("--seed", type=_count, default=SEED, help="shuffling seed (default 42)")
     common.add_argument(
         "--force", action="store_true", help="replace an existing OUT built by this script"
     )
@@ -156,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     except DatasetError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only folder, a name too long...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write the split ({exc.strerror or exc}){where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was written", file=sys.stderr)

@@ -789,3 +789,54 @@ def test_15_10_sigterm_ends_a_build_like_ctrl_c(tmp_path):
     assert proc.returncode == 130, stderr
     assert stderr.strip() == "error: interrupted; nothing was written"
     assert not out.exists() and not list(tmp_path.glob(".out.*"))
+
+
+def _two_classes(tmp_path: Path) -> Path:
+    return make_class_folders(tmp_path / "src", {"a": (200, 30, 30), "b": (30, 30, 200)}, 3)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--seed", "-1"], "argument --seed: must be >= 0"),
+        (["--test-size", "2"], "argument --test-size: must be in [0, 1)"),
+    ],
+)
+def test_15_12_bad_arguments_are_one_error_line(tmp_path, extra, message):
+    result = run_cli("folders", "--source", _two_classes(tmp_path), "--out", tmp_path / "o", *extra)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("where", ["read-only", "name too long"])
+def test_15_12_unwritable_output_is_one_error_line(tmp_path, where):
+    if where == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        parent = tmp_path / "ro"
+        parent.mkdir()
+        parent.chmod(0o555)
+        out = parent / "out"
+    else:
+        out = tmp_path / ("x" * 300)
+    result = run_cli("folders", "--source", _two_classes(tmp_path), "--out", out)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: cannot write the split")
+
+
+def test_15_12_a_file_name_that_is_not_utf8_is_kept_and_readable(tmp_path):
+    from utils.data import list_images, read_images
+
+    src = _two_classes(tmp_path)
+    odd = os.fsdecode(b"caf\xe9.jpg")
+    (src / "a" / odd).write_bytes((src / "a" / "a_000.png").read_bytes())
+    out = tmp_path / "out"
+    result = run_cli("folders", "--source", src, "--out", out)
+    assert result.returncode == 0, result.stderr
+    manifest = read_manifest(out)
+    assert len(manifest) == 7 and manifest["file"].str.endswith(odd).sum() == 1
+    paths = [p for split in SPLITS for p in list_images(out / split)[0]]
+    assert any(p.endswith(odd) for p in paths)
+    assert read_images(paths, 8).shape == (7, 8, 8, 3)

@@ -7,6 +7,7 @@ the book.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -81,7 +82,9 @@ def image_dataset(
     ``preprocess`` (for instance a backbone's ``preprocess_input``) runs last, on every split.
     """
     image_size = tuple(image_size)
-    ds = tf.data.Dataset.from_tensor_slices((list(paths), np.asarray(labels)))
+    # bytes, so a file name that is not valid UTF-8 still names its file
+    files = [os.fsencode(p) for p in paths]
+    ds = tf.data.Dataset.from_tensor_slices((files, np.asarray(labels)))
     if shuffle:
         ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     ds = ds.map(lambda p, y: (decode_image(p, image_size), y), num_parallel_calls=tf.data.AUTOTUNE)

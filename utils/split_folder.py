@@ -246,8 +246,9 @@ def write_split(
             bar = tqdm(copies, total=len(jobs), desc="copying", unit="img", disable=not progress)
             for _ in bar:
                 pass
-        skipped.to_csv(tmp / "skipped.csv", index=False, lineterminator="\n")
-        manifest.to_csv(tmp / "manifest.csv", index=False, lineterminator="\n")
+        for name, table in (("skipped.csv", skipped), ("manifest.csv", manifest)):
+            # surrogateescape: a file name that is not UTF-8 is kept byte for byte
+            table.to_csv(tmp / name, index=False, lineterminator="\n", errors="surrogateescape")
         if recipe is not None:
             (tmp / RECIPE).write_text(json.dumps(recipe, indent=2, sort_keys=True) + "\n")
         move_into_place(tmp, out, force)
@@ -262,7 +263,7 @@ def read_manifest(out: str | Path) -> pd.DataFrame:
     path = Path(out) / "manifest.csv"
     if not path.is_file():
         raise DatasetError(f"{path} not found: build the split first with build_dataset.py")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="surrogateescape")
 
 
 def counts_table(manifest: pd.DataFrame) -> pd.DataFrame:
