@@ -840,3 +840,38 @@ def test_15_12_a_file_name_that_is_not_utf8_is_kept_and_readable(tmp_path):
     paths = [p for split in SPLITS for p in list_images(out / split)[0]]
     assert any(p.endswith(odd) for p in paths)
     assert read_images(paths, 8).shape == (7, 8, 8, 3)
+
+
+def test_15_14_broken_and_looping_symlinks_are_listed_in_skipped_csv(tmp_path):
+    src = _two_classes(tmp_path)
+    (src / "a" / "dangling.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    (src / "b" / "loop.jpg").symlink_to(src / "b" / "loop.jpg")
+    out = tmp_path / "out"
+    build_folders(out, src, progress=False)
+    reasons = dict(pd.read_csv(out / "skipped.csv").values)
+    assert reasons["a/dangling.jpg"].startswith("broken symbolic link")
+    assert reasons["b/loop.jpg"] in ("symbolic link loop", "broken symbolic link")
+
+
+def test_15_14_the_split_honours_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        build_folders(tmp_path / "out", _two_classes(tmp_path), progress=False)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_15_14_a_huge_image_is_one_reason_not_a_warning(tmp_path, capfd):
+    from PIL import Image
+
+    from utils.image_files import MAX_PIXELS
+
+    src = _two_classes(tmp_path)
+    side = int(MAX_PIXELS**0.5) + 10
+    Image.new("L", (side, side)).save(src / "a" / "huge.png")
+    out = tmp_path / "out"
+    build_folders(out, src, progress=False)
+    reasons = dict(pd.read_csv(out / "skipped.csv").values)
+    assert reasons["a/huge.png"].startswith(f"image too large ({side} x {side}")
+    assert "DecompressionBomb" not in capfd.readouterr().err

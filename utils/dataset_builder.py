@@ -151,15 +151,28 @@ def _check_source(source: str | Path | None) -> Path:
     return source
 
 
-def _children(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Sorted (files, subfolders) directly in ``folder``, without ignored names."""
+def _children(folder: Path, skipped: list[Skip]) -> tuple[list[Path], list[Path]]:
+    """Sorted (files, subfolders) directly in ``folder``, without ignored names.
+
+    A symbolic link that leads nowhere (dangling, or a loop) is listed in ``skipped``.
+    """
     entries = sorted((p for p in folder.iterdir() if not _is_ignored(p)), key=lambda p: p.name)
+    for p in entries:
+        if p.is_symlink() and not p.exists():
+            try:
+                p.resolve(strict=True)
+                reason = "broken symbolic link"
+            except RuntimeError:
+                reason = "symbolic link loop"
+            except OSError:
+                reason = "broken symbolic link (its target does not exist)"
+            skipped.append((p, reason))
     return [p for p in entries if p.is_file()], [p for p in entries if p.is_dir()]
 
 
 def _image_files(folder: Path, skipped: list[Skip]) -> list[Path]:
     """Files directly in ``folder`` with an image extension; others and subfolders -> skipped."""
-    files, dirs = _children(folder)
+    files, dirs = _children(folder, skipped)
     skipped += [(d, "subfolder (only files directly in a class folder are used)") for d in dirs]
     good = []
     for f in files:
@@ -172,7 +185,7 @@ def _image_files(folder: Path, skipped: list[Skip]) -> list[Path]:
 
 def scan_class_folders(source: Path, skipped: list[Skip]) -> dict[str, list[Path]]:
     """Class name -> candidate files for a folder with one subfolder per class."""
-    files, dirs = _children(source)
+    files, dirs = _children(source, skipped)
     if not dirs:
         raise DatasetError(f"{source} has no class subfolders (expected one folder per class)")
     if len(dirs) == 1:
@@ -188,7 +201,7 @@ def scan_cats_vs_dogs(source: Path, skipped: list[Skip]) -> dict[str, list[Path]
     """``{"cat": files, "dog": files}`` from a Kaggle flat folder or a PetImages folder."""
     if (source / "PetImages").is_dir():
         source = source / "PetImages"
-    files, dirs = _children(source)
+    files, dirs = _children(source, skipped)
     by_lower: dict[str, list[Path]] = {}
     for d in dirs:
         by_lower.setdefault(d.name.lower(), []).append(d)
@@ -280,7 +293,7 @@ def _id_file(image_id: str) -> str:
 def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str, list[Path]]:
     """Breed -> candidate files from ``images/<id>.jpg`` and ``labels.csv``."""
     df = read_labels(labels)
-    files, _ = _children(images)
+    files, _ = _children(images, skipped)
     present = {f.name.lower(): f for f in sorted(files, reverse=True)}
     present.update({f.name: f for f in files})  # an exact name first, else any case
     listed = df["id"].map(_id_file)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import struct
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,6 +30,19 @@ from utils import IMAGE_EXTENSIONS
 TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 """First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
+
+
+MAX_PIXELS = 50_000_000
+"""The largest image the course reads (the split builder and predict.py alike): 50 megapixels,
+far above any photo a phone takes, far below what would exhaust memory when decoded."""
+
+
+def too_large(width: int, height: int) -> str:
+    """The one-line reason an image over :data:`MAX_PIXELS` is refused."""
+    return (
+        f"image too large ({width} x {height} = {width * height / 1e6:.0f} megapixels; "
+        f"the limit is {MAX_PIXELS / 1e6:.0f})"
+    )
 
 
 def one_line(text: object) -> str:
@@ -70,11 +84,15 @@ def check_image(path: str | Path) -> str | None:
     try:
         if path.stat().st_size == 0:
             return "empty file"
-        with Image.open(path) as img:
-            if img.format not in TF_FORMATS:
-                return f"unsupported format {img.format} (convert to JPEG or PNG)"
-            img.load()
-            fmt = img.format
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own line below
+            with Image.open(path) as img:
+                if img.format not in TF_FORMATS:
+                    return f"unsupported format {img.format} (convert to JPEG or PNG)"
+                if img.width * img.height > MAX_PIXELS:
+                    return too_large(img.width, img.height)
+                img.load()
+                fmt = img.format
         return _bmp_problem(path) if fmt == "BMP" else None
     except UnidentifiedImageError as exc:
         with open(path, "rb") as f:
