@@ -6,21 +6,21 @@ The book (chapter 5) augments the training photos with::
                        width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
                        horizontal_flip=True, fill_mode="nearest")
 
-:func:`book_augmentation` takes the same argument names and maps each one to one layer. The
-result runs on batches inside ``tf.data`` (``utils.data.split_datasets(..., augment=aug)``
-applies it to the training split only) and is never part of a saved model.
+:func:`book_augmentation` takes the same argument names and maps each one to one layer.
+Notebook 03 writes the same ``keras.Sequential`` out layer by layer and checks that it equals
+this one; notebooks 05, 06 and 08 import it from here. The result runs on training batches
+inside ``tf.data`` (``ds.map(lambda x, y: (aug(x, training=True), y))``, or
+``utils.data.split_datasets(..., augment=aug)``, which applies it to the training split only)
+and is never part of a saved model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
-from PIL import Image
 
 
 def book_augmentation(
@@ -130,64 +130,3 @@ def augmented_versions(augmenter: keras.Layer, image: np.ndarray, n: int = 5) ->
     batch = np.repeat(np.asarray(image, dtype=np.float32)[None], n, axis=0)
     out = np.asarray(augmenter(batch, training=True))
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
-
-
-def save_previews(
-    images: Sequence[np.ndarray] | np.ndarray, folder: str | Path, prefix: str = "aug"
-) -> list[Path]:
-    """Write images as ``folder/<prefix>_<i>.jpg`` (like the generator's ``save_to_dir``)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, image in enumerate(images):
-        path = folder / f"{prefix}_{i:02d}.jpg"
-        arr = np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(np.uint8)
-        Image.fromarray(arr).save(path, quality=92)
-        paths.append(path)
-    return paths
-
-
-def one_image_per_class(
-    split_dir: str | Path,
-    image_size: int | Sequence[int] = 150,
-    classes: Sequence[str] | None = None,
-    index: int = 0,
-) -> dict[str, np.ndarray]:
-    """The ``index``-th image (sorted by file name) of each class of a split, as uint8 arrays."""
-    import tensorflow as tf
-
-    from utils.data import decode_image, list_images
-
-    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    paths, labels, classes = list_images(split_dir, classes)
-    picked: dict[str, np.ndarray] = {}
-    for c, name in enumerate(classes):
-        own = [p for p, y in zip(paths, labels, strict=True) if y == c]
-        if own:
-            image = decode_image(tf.constant(own[min(index, len(own) - 1)]), size)
-            picked[name] = np.clip(np.rint(image.numpy()), 0, 255).astype(np.uint8)
-    return picked
-
-
-def describe(augmenter: keras.Sequential) -> list[str]:
-    """One line per layer of an augmentation pipeline: its name, class and random ranges."""
-    keys = ("factor", "height_factor", "width_factor", "x_factor", "y_factor", "mode")
-
-    def fmt(value) -> str | None:
-        if isinstance(value, (list, tuple)) and len(value) == 2:
-            low, high = (float(v) for v in value)
-            if low == high == 0.0:
-                return None
-            return f"±{high:.3g}" if abs(low + high) < 1e-9 else f"[{low:.3g}, {high:.3g}]"
-        if isinstance(value, float):
-            return None if value == 0.0 else f"±{value:.3g}"
-        return None if value is None else str(value)
-
-    lines = []
-    for layer in augmenter.layers:
-        config = layer.get_config()
-        shown = [f"{k}={fmt(config[k])}" for k in keys if k in config and fmt(config[k])]
-        if "fill_mode" in config:
-            shown.append(f"fill_mode={config['fill_mode']}")
-        lines.append(f"{layer.name:<9} {type(layer).__name__:<18} {', '.join(shown)}".rstrip())
-    return lines
