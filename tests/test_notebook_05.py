@@ -1,0 +1,80 @@
+"""Notebook 05 (frozen VGG-16 with augmentation) on its own, and after notebook 04."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import assert_loads_without_utils, cell_text
+from tests.vgg16_notebooks import (
+    ATOL,
+    FEATURES,
+    features_dir,
+    parameters,
+    saved,
+    split_photos,
+    trainable_flags,
+)
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+def test_notebook_05_augmentation_routes(workspace, run_notebook):
+    nb = run_notebook(
+        "05",
+        **parameters(workspace, EPOCHS=1, STEPS_PER_EPOCH=1, VALIDATION_PER_CLASS=3),
+        AUG_PASSES=2,
+        CACHED_EPOCHS=1,
+    )
+    direct, info = saved(workspace, "cats_dogs_tlearn_img_aug_cnn", "05")
+    assert info["route"] == "direct" and info["learning_rate"] == pytest.approx(2e-5)
+    assert info["epochs"] == 1 and info["validation_photos"] == 6
+    assert not any(trainable_flags(direct).values())
+    assert "book_augmentation" in cell_text(nb), "the trained model holds the augmentation"
+    cached, info = saved(workspace, "cats_dogs_tlearn_img_aug_cached_cnn", "05")
+    assert info["augmented_passes"] == 2 and info["route"] == "cached augmented passes"
+
+    # computed here (no notebook 04 ran): validation features and two augmented passes
+    folder = features_dir(workspace)
+    val_x = np.load(folder / "validation_features.npy")
+    for k in range(2):
+        assert np.load(folder / f"train_aug{k}_features.npy").shape == (40, *FEATURES)
+        assert np.load(folder / f"train_aug{k}_labels.npy").shape == (40,)
+    a, b = (np.load(folder / f"train_aug{k}_features.npy") for k in range(2))
+    assert not np.allclose(a, b), "two augmented passes must differ"
+
+    # both saved models on photos predict what their head predicts on the cached features
+    photos, _ = split_photos(workspace, "validation")
+    for model in (direct, cached):
+        np.testing.assert_allclose(
+            model.predict(photos, verbose=0),
+            model.get_layer("head").predict(val_x, verbose=0),
+            atol=ATOL,
+        )
+    assert_loads_without_utils(
+        workspace.models / "cats_dogs_tlearn_img_aug_cnn.h5",
+        workspace.models / "cats_dogs_tlearn_img_aug_cached_cnn.h5",
+    )
+    routes = pd.read_csv(workspace.results / "05_vgg16_augmentation_routes.csv")
+    assert len(routes) == 2 and routes["validation_accuracy"].between(0, 1).all()
+    assert not any("test" in c for c in routes.columns)
+
+
+def test_notebook_05_reuses_04_features(workspace, run_notebook):
+    """Notebook 04's cached validation features are a cache hit in 05 (same path, same key)."""
+    run_notebook(
+        "04", **parameters(workspace, EPOCHS=1, COMPARE_PER_CLASS=2, COMPARE_VALIDATION_PER_CLASS=2)
+    )
+    path = features_dir(workspace) / "validation_features.npy"
+    written = path.stat().st_mtime_ns
+    nb = run_notebook("05", **parameters(workspace, EPOCHS=0), AUG_PASSES=1, CACHED_EPOCHS=1)
+    text = cell_text(nb)
+    assert re.search(r"validation: \(20, 2, 2, 512\) loaded from the cache", text), text[-3000:]
+    assert path.stat().st_mtime_ns == written
+    assert "train_aug0: (40, 2, 2, 512) computed" in text
+    # without the direct route, the cached model also goes under the book's name (for 07)
+    _, info = saved(workspace, "cats_dogs_tlearn_img_aug_cnn", "05")
+    assert info["route"] == "cached augmented passes"

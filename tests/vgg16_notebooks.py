@@ -1,0 +1,62 @@
+"""Shared by the tests of notebooks 04, 05 and 06 (VGG-16 transfer): parameters and checks.
+
+With ../shared the base has the real VGG-16 weights, otherwise random ones (``WEIGHTS=None``).
+64 x 64 photos give 2 x 2 x 512 bottleneck features; epochs and steps are turned down. Every
+test starts from an empty workspace (models, results, cache), so each runs on its own.
+"""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+
+from utils import data
+
+SIZE = 64
+FEATURES = (2, 2, 512)  # VGG-16's block5_pool output for 64 x 64 photos
+VGG16_PARAMS = 14_714_688
+PREPROCESS_PARAMS = 12  # the frozen Dense(3) computing vgg16.preprocess_input
+# The book's head on 2 x 2 x 512 features: Flatten, Dense 512, Dense 512, one sigmoid unit.
+HEAD_PARAMS = (2048 * 512 + 512) + (512 * 512 + 512) + (512 + 1)
+ATOL = 1e-4  # float32 photo -> model vs cached features -> head (same arithmetic, other order)
+
+
+def parameters(workspace, **extra) -> dict:
+    return {
+        "DATA_DIR": str(workspace.data),
+        "MODELS_DIR": str(workspace.models),
+        "RESULTS_DIR": str(workspace.results),
+        "CACHE_DIR": str(workspace.cache),
+        "WEIGHTS": workspace.weights,
+        "IMAGE_SIZE": SIZE,
+        "BATCH_SIZE": 8,
+        **extra,
+    }
+
+
+def saved(workspace, name: str, notebook: str) -> tuple[keras.Model, dict]:
+    """A saved model, loaded with plain Keras, and its sidecar; checks what every one holds."""
+    path = workspace.models / f"{name}.h5"
+    assert path.is_file(), f"{path} missing"
+    info = json.loads(path.with_suffix(".json").read_text())
+    assert info["class_names"] == ["cat", "dog"] and info["notebook"] == notebook
+    assert info["image_size"] == [SIZE, SIZE]
+    assert {"epochs", "best_epoch", "train_seconds", "learning_rate"} <= info.keys()
+    return keras.models.load_model(path, compile=False), info
+
+
+def trainable_flags(model: keras.Model) -> dict[str, bool]:
+    """Trainable flag of every VGG-16 layer with weights, read from a (reloaded) model."""
+    base = model.get_layer("vgg16")
+    return {layer.name: layer.trainable for layer in base.layers if layer.weights}
+
+
+def split_photos(workspace, split: str) -> tuple[np.ndarray, np.ndarray]:
+    paths, labels, _ = data.list_images(workspace.data / split, ["cat", "dog"])
+    return data.read_images(paths, SIZE, raw=True), labels
+
+
+def features_dir(workspace):
+    return workspace.cache / f"vgg16_{SIZE}px"
