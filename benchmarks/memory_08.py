@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data-dir", default=str(ROOT / "data" / "dog-breeds"))
-    p.add_argument("--backbone", default="vgg16")
+    p.add_argument("--backbone", default="vgg16", help="a name in utils.pretrained.BACKBONES")
     p.add_argument("--weights", default="imagenet", help='"imagenet", a file, or "none"')
     p.add_argument("--image-size", type=int, default=None, help="default: the backbone's")
     p.add_argument("--batch-size", type=int, default=32)
@@ -56,37 +56,90 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (``ru_maxrss``), in MiB."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS
+
+
+def notebook_model(backbone: str, weights, size: int, n_classes: int):
+    """Notebook 08's model: backbone preprocessing, frozen pooled base, the book's head."""
+    import keras
+
+    from utils import pretrained
+
+    base = pretrained.constructor(backbone)(
+        include_top=False,
+        pooling="avg",
+        weights=pretrained.weights_file(backbone, weights),
+        input_shape=(size, size, 3),
+    )
+    base.trainable = False
+    head = keras.Sequential(
+        [
+            keras.Input(shape=(base.output_shape[-1],)),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(n_classes, activation="softmax"),
+        ]
+    )
+    inputs = keras.Input(shape=(size, size, 3))
+    model = keras.Sequential([inputs, pretrained.preprocessing_layer(backbone), base, head])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-4),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def child(args: argparse.Namespace) -> dict:
     """One measurement at ``args.child`` times the images; returns what it saw."""
     import keras
     import numpy as np
 
-    from utils import breeds, data, evaluation, training
+    from utils import augment, data, evaluation, pretrained
 
     report: dict = {"times": args.child, "stages": {}}
     start = time.perf_counter()
 
     def stage(name: str, **facts) -> None:
         report["stages"][name] = {
-            "peak_rss_mib": round(breeds.peak_rss_mib(), 1),
+            "peak_rss_mib": round(peak_rss_mib(), 1),
             "seconds": round(time.perf_counter() - start, 1),
             **facts,
         }
 
-    training.set_seed(42)
-    size = breeds.image_size_for(args.backbone, args.image_size)
+    keras.utils.set_random_seed(42)
+    size = args.image_size or pretrained.backbone(args.backbone).default_size
     names = data.class_names(Path(args.data_dir) / "train")
+    augmenter = augment.book_augmentation(  # notebook 08's (the book's dog-breed settings)
+        rotation_range=30,
+        width_shift_range=0.2,
+        height_shift_range=0.2,
+        horizontal_flip=True,
+        zoom_range=0.0,
+        shear_range=0.0,
+        seed=42,
+    )
     pipelines = {}
     counts = {}
     for split in data.SPLITS:
         paths, labels, _ = data.list_images(Path(args.data_dir) / split, names)
-        paths, labels = breeds.repeat_files(paths, labels, args.child)
+        paths, labels = list(paths) * args.child, np.tile(labels, args.child)  # K times the files
         counts[split] = len(paths)
         training_split = split == "train"
         pipelines[split] = data.image_dataset(
-            paths, labels, (size, size), args.batch_size, shuffle=training_split, seed=42,
-            augment=breeds.dog_augmentation(42) if training_split else None,
-        )  # fmt: skip
+            paths,
+            labels,
+            (size, size),
+            args.batch_size,
+            shuffle=training_split,
+            seed=42,
+            augment=augmenter if training_split else None,
+        )
     report["images"] = counts
     stage("setup")
 
@@ -99,24 +152,26 @@ def child(args: argparse.Namespace) -> dict:
     )
 
     weights = None if args.weights.lower() == "none" else args.weights
-    model = breeds.breed_model(breeds.load_pooled_base(args.backbone, weights, size), len(names),
-                               args.backbone)  # fmt: skip
-    training.compile_for(model, len(names), keras.optimizers.Adam(1e-4))
+    model = notebook_model(args.backbone, weights, size, len(names))
     t = time.perf_counter()
     history = model.fit(
-        pipelines["train"], validation_data=pipelines["validation"], epochs=1, verbose=0,
-        steps_per_epoch=args.train_steps, validation_steps=args.val_steps,
-    )  # fmt: skip
+        pipelines["train"],
+        validation_data=pipelines["validation"],
+        epochs=1,
+        verbose=0,
+        steps_per_epoch=args.train_steps,
+        validation_steps=args.val_steps,
+    )
     fit_seconds = time.perf_counter() - t
-    stage("fit", fit_seconds=round(fit_seconds, 1),
-          **{k: round(float(v[-1]), 4) for k, v in history.history.items()})  # fmt: skip
+    last = {k: round(float(v[-1]), 4) for k, v in history.history.items()}
+    stage("fit", fit_seconds=round(fit_seconds, 1), **last)
 
     test = pipelines["test"].take(args.test_steps)
     y_true = np.concatenate([y.numpy() for _, y in test])
-    proba = evaluation.predict_proba(model, test.map(lambda x, y: x))
-    scores = evaluation.get_metrics(y_true, proba.argmax(1))
+    proba = model.predict(test.map(lambda x, y: x), verbose=0)
+    scores = evaluation.get_metrics(y_true, proba.argmax(axis=1))
     stage("predict", test_images=len(y_true), **{k: round(v, 4) for k, v in scores.items()})
-    report["peak_rss_mib"] = round(breeds.peak_rss_mib(), 1)
+    report["peak_rss_mib"] = round(peak_rss_mib(), 1)
     return report
 
 
@@ -139,9 +194,11 @@ def main(argv=None) -> int:
         result["wall_seconds"] = round(time.perf_counter() - t, 1)
         results.append(result)
         stages = "  ".join(f"{n} {s['peak_rss_mib']:.0f}" for n, s in result["stages"].items())
-        print(f"{k:>3}x: {sum(result['images'].values()):>6} images  peak RSS "
-              f"{result['peak_rss_mib']:.0f} MiB  (after {stages})  {result['wall_seconds']} s",
-              flush=True)  # fmt: skip
+        print(
+            f"{k:>3}x: {sum(result['images'].values()):>6} images  peak RSS "
+            f"{result['peak_rss_mib']:.0f} MiB  (after {stages})  {result['wall_seconds']} s",
+            flush=True,
+        )
     summary = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "runs": results}
     if len(results) >= 2:
         ratio = results[-1]["peak_rss_mib"] / results[0]["peak_rss_mib"]
