@@ -2,8 +2,10 @@
 
 ``DISTRIBUTE = None`` trains on the default device (one GPU, or the CPU);
 ``DISTRIBUTE = "mirrored"`` copies the model onto every GPU (``MirroredStrategy``) and splits
-each batch between them; ``"mirrored:2"`` tries the same on two logical CPU devices. Build and
-compile the model inside ``strategy.scope()``.
+each batch between them; ``"mirrored:2"`` tries the same on two logical CPU devices;
+``DISTRIBUTE = "multiworker"`` (several machines, ``MultiWorkerMirroredStrategy`` with a
+``TF_CONFIG`` per machine) is refused with the reason: Keras 3's ``Model.fit`` does not support
+it today. Build and compile the model inside ``strategy.scope()``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,18 @@ def get_strategy(name: str | None = None) -> tf.distribute.Strategy:
         strategy = tf.distribute.MirroredStrategy(devices)
         print(f"MirroredStrategy over {strategy.num_replicas_in_sync} devices")
         return strategy
-    raise ValueError(f"unknown DISTRIBUTE {name!r}: use None, 'mirrored' or 'mirrored:N'")
+    if name == "multiworker":
+        # Measured here with TensorFlow 2.21 / Keras 3.15 on two local worker processes: the
+        # strategy forms its cluster from TF_CONFIG, then Model.fit fails on the first batch
+        # ("Attempt to convert a value (PerReplica ...)"), keras-team/keras#20585.
+        raise ValueError(
+            "DISTRIBUTE='multiworker': Keras 3's Model.fit cannot train under "
+            "tf.distribute.MultiWorkerMirroredStrategy (keras-team/keras#20585); "
+            "use 'mirrored' for every GPU of one machine"
+        )
+    raise ValueError(
+        f"unknown DISTRIBUTE {name!r}: use None, 'mirrored', 'mirrored:N' or 'multiworker'"
+    )
 
 
 def split_cpu(n: int) -> list[str]:
