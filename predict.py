@@ -1,7 +1,10 @@
 """Classify image files with a saved model.
 
     python predict.py --model models/cats_dogs_tlearn_finetune_img_aug_cnn.h5 photo.jpg folder/
-    python predict.py --model models/dog_breeds.h5 photos/ --top 5 --csv predictions.csv
+    python predict.py --model models/MODEL.h5 photos/ --top 5 --csv predictions.csv
+
+Any model the notebooks saved in ``models/`` works (its ``.json`` sidecar beside it gives the
+class names and the input size), for instance notebook 08's dog-breed model with ``--top 5``.
 
 Every image in the paths (files, or folders searched recursively for .jpg .jpeg .png .bmp .gif)
 gets its class and probability — the top K classes with ``--top K``. The table goes to stdout
@@ -18,7 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up chatter quiet
 
-from utils.predict import quiet_native_stderr  # noqa: E402  (light: no TensorFlow yet)
+from utils.predict import one_line, quiet_native_stderr  # noqa: E402  (light: no TensorFlow yet)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -56,8 +59,7 @@ def main(argv=None) -> int:
         class_names = list(info["class_names"])
         image_size = info.get("image_size") or list(model.input_shape[1:3])
     except Exception as err:  # any failure to load gets the same answer
-        reason = " ".join(str(err).split()) or type(err).__name__
-        print(f"error: cannot load model {args.model}: {reason[:300]}", file=sys.stderr)
+        print(f"error: cannot load model {args.model}: {one_line(err)}", file=sys.stderr)
         return 2
 
     files, problems = collect_images(args.paths)

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from tests.conftest import VGG16_WEIGHTS
 from utils import gradcam as gc
-from utils.layers import BackbonePreprocess
+from utils.pretrained import preprocessing_layer
 from utils.saving import load_model, save_model
 
 SIZE = 32
@@ -118,8 +118,9 @@ def test_logits_keep_confident_predictions_explainable():
 
 def test_batches_and_class_per_image():
     model = red_detector()
-    images = np.stack([planted_image(q, "top-left" if q != "top-left" else "top-right")
-                       for q in QUADRANTS])  # fmt: skip
+    images = np.stack(
+        [planted_image(q, "top-left" if q != "top-left" else "top-right") for q in QUADRANTS]
+    )
     one_go = gc.gradcam(model, images, class_index=[1, 0, 1, 0])
     in_batches = gc.gradcam(model, images, class_index=[1, 0, 1, 0], batch_size=3)
     np.testing.assert_allclose(in_batches, one_go, atol=1e-6)
@@ -181,34 +182,72 @@ def test_matches_the_classic_grad_model_on_a_flat_cnn():
     np.testing.assert_allclose(got, cam, atol=1e-5)
 
 
-def test_vgg16_like_saved_model_shape_and_frozen_base(tmp_path):
-    """The fine-tuned model's structure: BackbonePreprocess → frozen VGG-16 → nested head."""
+def gc_labels(model, images):
+    from utils.evaluation import to_labels
+
+    return to_labels(model.predict(images, verbose=0))
+
+
+@pytest.mark.parametrize("nested_head", [False, True])
+def test_vgg16_model_as_the_course_saves_it(tmp_path, nested_head):
+    """Raw photo → VGG-16's preprocessing as a built-in Dense(3) → frozen nested VGG-16 → head
+    (the head's layers inline, or a nested Sequential), saved and reloaded."""
     size = 64
+    keras.utils.set_random_seed(0)
     base = keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
     base.trainable = False
-    head = keras.Sequential(
-        [
-            keras.Input(base.output_shape[1:]),
-            keras.layers.Flatten(),
-            keras.layers.Dense(4, activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid", name="output"),
-        ],
-        name="head",
-    )
+    head_layers = [
+        keras.layers.Flatten(),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid", name="output"),
+    ]
     inputs = keras.Input((size, size, 3))
-    outputs = head(base(BackbonePreprocess("vgg16")(inputs), training=False))
-    model = keras.Model(inputs, outputs)
-    save_model(model, tmp_path / "vgg.h5", ["cat", "dog"], epochs=1)
+    x = base(preprocessing_layer("vgg16")(inputs), training=False)
+    if nested_head:
+        x = keras.Sequential([keras.Input(base.output_shape[1:]), *head_layers], name="head")(x)
+    else:
+        for layer in head_layers:
+            x = layer(x)
+    save_model(keras.Model(inputs, x), tmp_path / "vgg.h5", ["cat", "dog"], epochs=1)
     loaded, _ = load_model(tmp_path / "vgg.h5")
     assert gc.last_conv_layer(loaded) == "vgg16/block5_conv3"
     images = np.random.default_rng(2).uniform(0, 255, (2, size, size, 3)).astype("float32")
+    before = loaded.predict(images, verbose=0)
     heat = gc.gradcam(loaded, images)
     assert heat.shape == (2, size, size)
     assert np.isfinite(heat).all() and heat.min() >= 0 and heat.max() <= 1
-    assert heat.reshape(2, -1).max(1).max() == pytest.approx(1.0)  # frozen base still has maps
+    # random weights: the evidence may all be against the predicted class, never against both
+    other = gc.gradcam(loaded, images, class_index=1 - gc_labels(loaded, images))
+    assert max(heat.max(), other.max()) == pytest.approx(1.0)  # a frozen base still has maps
     small = gc.gradcam(loaded, images[0], layer="vgg16/block4_conv3", resize=False)
     assert small.shape == (1, 8, 8)
-    assert loaded.get_layer("head").get_layer("output").activation is keras.activations.sigmoid
+    output = loaded.get_layer("head").get_layer("output") if nested_head else loaded.layers[-1]
+    assert output.activation is keras.activations.sigmoid  # put back after the logits
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), before, rtol=1e-5)
+
+
+def test_sequential_cnn_with_rescaling_saved_and_loaded(tmp_path):
+    """The CNNs of notebooks 02-03: a Sequential model starting with Rescaling(1/255)."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((SIZE, SIZE, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(6, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    save_model(model, tmp_path / "cnn.h5", ["cat", "dog"], epochs=1)
+    loaded, _ = load_model(tmp_path / "cnn.h5")
+    images = np.random.default_rng(3).uniform(0, 255, (3, SIZE, SIZE, 3)).astype("float32")
+    got = gc.gradcam(loaded, images)
+    np.testing.assert_allclose(got, gc.gradcam(model, images), atol=1e-5)
+    assert got.shape == (3, SIZE, SIZE) and np.isfinite(got).all()
 
 
 @pytest.mark.skipif(not VGG16_WEIGHTS.is_file(), reason="../shared VGG-16 weights not present")
@@ -217,7 +256,7 @@ def test_real_vgg16_weights_give_a_spatial_map():
         include_top=False, weights=str(VGG16_WEIGHTS), input_shape=(64, 64, 3)
     )
     inputs = keras.Input((64, 64, 3))
-    x = keras.layers.GlobalAveragePooling2D()(base(BackbonePreprocess("vgg16")(inputs)))
+    x = keras.layers.GlobalAveragePooling2D()(base(preprocessing_layer("vgg16")(inputs)))
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
     image = planted_image("top-left", "bottom-right", 64)
     heat = gc.gradcam(model, image)

@@ -76,39 +76,42 @@ def test_collect_images_recursive_case_insensitive(photos):
     assert up.collect_images([empty])[1][0][1] == "no image files in this folder"
 
 
-def test_read_image_and_errors(photos):
-    image = up.read_image(photos / "sub" / "deeper" / "GOOD2.PNG", (SIZE, SIZE))
-    assert image.shape == (SIZE, SIZE, 3) and image.dtype == np.float32 and image.max() > 1
-    for name in ("corrupt.jpg", "truncated.jpg", "notes.txt"):
-        with pytest.raises(ValueError, match="not a readable image"):
-            up.read_image(photos / name, (SIZE, SIZE))
+def test_one_line_errors():
+    import tensorflow as tf
 
+    from utils.data import read_images
 
-def test_top_k_columns():
-    proba = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
-    table = up.top_k(proba, ["a", "b", "c"], 2)
-    assert list(table.columns) == ["class", "probability", "class_2", "probability_2"]
-    assert table["class"].tolist() == ["b", "a"] and table["class_2"].tolist() == ["c", "c"]
-    assert len(up.top_k(proba, ["a", "b", "c"], 10).columns) == 6  # capped at 3 classes
+    with pytest.raises(tf.errors.OpError) as caught:
+        read_images([str(ROOT / "README.md")], SIZE)
+    line = up.one_line(caught.value)
+    assert "\n" not in line and "{{" not in line and "[Op:" not in line and line
+    assert up.one_line(ValueError("a\n  b   c")) == "a b c"
+    assert up.one_line(KeyError()) == "KeyError"
+    assert len(up.one_line(ValueError("x" * 1000))) == 300
 
 
 def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
+    from utils.data import read_images
     from utils.saving import load_model
 
     model, info = load_model(saved[0])
     files, _ = up.collect_images([photos])
     seen = []
     table, errors = up.predict_files(
-        model, files, info["class_names"], info["image_size"], batch_size=2,
+        model,
+        files,
+        info["class_names"],
+        info["image_size"],
+        batch_size=2,
         on_error=lambda f, r: seen.append(f),
-    )  # fmt: skip
+    )
     assert len(table) == 3 and sorted(Path(f).name for f, _ in errors) == [
         "corrupt.jpg",
         "truncated.jpg",
     ]
     assert [f for f, _ in errors] == seen
-    good = [Path(f) for f in table["file"]]
-    x = np.stack([up.read_image(f, (SIZE, SIZE)) for f in good])
+    assert all(reason.startswith("not a readable image (") for _, reason in errors)
+    x = read_images(list(table["file"]), SIZE, raw=True)
     p_dog = model.predict(x, verbose=0)[:, 0]
     expected = np.where(p_dog > 0.5, p_dog, 1 - p_dog)
     np.testing.assert_allclose(table["probability"], expected, rtol=1e-5)
@@ -118,9 +121,19 @@ def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
 def test_cli_good_corrupt_and_non_image(photos, saved, tmp_path, capsys):
     out_csv = tmp_path / "out" / "pred.csv"
     rc = predict.main(
-        ["--model", str(saved[1]), str(photos), str(photos / "notes.txt"), "--top", "2",
-         "--csv", str(out_csv), "--batch-size", "2"]
-    )  # fmt: skip
+        [
+            "--model",
+            str(saved[1]),
+            str(photos),
+            str(photos / "notes.txt"),
+            "--top",
+            "2",
+            "--csv",
+            str(out_csv),
+            "--batch-size",
+            "2",
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0
     assert "GOOD2.PNG" in captured.out and "class_2" in captured.out
@@ -142,8 +155,11 @@ def test_cli_nothing_readable_exits_1(photos, saved, capsys):
 def _run(*args):
     return subprocess.run(
         [sys.executable, str(ROOT / "predict.py"), *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 def test_cli_missing_model_exit_2_one_line(tmp_path):
@@ -168,7 +184,7 @@ def test_cli_unloadable_model_exit_2_one_line(tmp_path, saved, photos):
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot load model {junk}")
 
 
-def test_extensions_match_utils_data():
-    from utils.data import IMAGE_EXTENSIONS
+def test_one_list_of_image_extensions():
+    import utils
 
-    assert up.IMAGE_EXTENSIONS == IMAGE_EXTENSIONS
+    assert up.IMAGE_EXTENSIONS is utils.IMAGE_EXTENSIONS

@@ -1,15 +1,13 @@
 """Grad-CAM: which parts of an image a convolutional classifier looks at.
 
 Selvaraju et al. (2017): weight each feature map of a convolutional layer by the mean gradient
-of the class score with respect to it, sum, keep the positive part. The maps come out at the
-layer's resolution and are resized to the image.
+of the class score with respect to it, sum, keep the positive part, resize onto the image.
 
-The saved models of this course nest their backbone: ``Input → BackbonePreprocess → vgg16
-(a keras.Model) → head``. Building a second model "from the input to an inner layer's output"
-breaks on such nesting in Keras 3, so :func:`gradcam` instead runs the model as it is and
-records the chosen layer's output on the way (a temporary hook on that one layer, removed
-afterwards), watching it on the gradient tape. It works the same for flat, nested, frozen or
-trainable models, Sequential or functional.
+The transfer models of this course nest their backbone: ``raw photo → Dense(3) preprocessing →
+vgg16 (a keras.Model) → head``. Keras' usual recipe, a second model from the input to an inner
+layer's output, breaks on such nesting in Keras 3, so :func:`gradcam` runs the model as it is
+and records the chosen layer's output on the way (a temporary hook on that one layer, removed
+afterwards), watching it on the gradient tape. Flat or nested, Sequential or functional alike.
 """
 
 from __future__ import annotations
@@ -80,22 +78,25 @@ def gradcam(
     """Grad-CAM heatmaps in [0, 1] for raw images ``(n, h, w, 3)`` (or one ``(h, w, 3)``).
 
     ``class_index``: the class to explain, one for all images or one per image; by default the
-    predicted class. For a one-unit sigmoid model class 1 is explained by its score and class 0
-    by its negation. ``layer``: a layer name or nested path (default :func:`last_conv_layer`).
-    ``use_logits`` explains the score before the final sigmoid/softmax, which does not vanish
-    on confident predictions (a sigmoid at 1.0 has zero gradient). Returns ``(n, h, w)`` (or the
-    layer's resolution if not ``resize``); an image with no positive evidence gets zeros.
+    predicted class (``utils.evaluation.to_labels``). For a one-unit sigmoid model class 1 is
+    explained by its score and class 0 by its negation. ``layer``: a layer name or nested path
+    (default :func:`last_conv_layer`). ``use_logits`` explains the score before the final
+    sigmoid/softmax, which does not vanish on confident predictions (a sigmoid at 1.0 has zero
+    gradient). Returns ``(n, h, w)`` (the layer's resolution if not ``resize``); an image with
+    no positive evidence gets zeros.
     """
+    from utils.evaluation import to_labels
+
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[None]
-    n = len(images)
-    wanted = None if class_index is None else np.broadcast_to(np.asarray(class_index), (n,))
+    if class_index is None:
+        class_index = to_labels(model.predict(images, batch_size=batch_size, verbose=0))
+    wanted = np.broadcast_to(np.asarray(class_index, dtype=np.int32), (len(images),))
     target = get_layer(model, layer or last_conv_layer(model))
     head = _output_layer(model)
     activation = getattr(head, "activation", None)
     swap = use_logits and activation in (keras.activations.sigmoid, keras.activations.softmax)
-    gives_probability = activation is keras.activations.sigmoid and not swap
 
     captured: dict[str, tf.Tensor] = {}
     original_call = target.call
@@ -112,14 +113,17 @@ def gradcam(
     if swap:
         head.activation = keras.activations.linear
     try:
-        for start in range(0, n, batch_size):
+        for start in range(0, len(images), batch_size):
             chunk = images[start : start + batch_size]
-            idx = None if wanted is None else wanted[start : start + batch_size]
+            idx = tf.constant(wanted[start : start + batch_size])
             captured.clear()
             with tf.GradientTape() as tape:
                 captured["tape"] = tape
-                scores = model(tf.convert_to_tensor(chunk), training=False)
-                score = _class_score(tf.reshape(scores, (len(chunk), -1)), idx, gives_probability)
+                scores = tf.reshape(model(tf.constant(chunk), training=False), (len(chunk), -1))
+                if scores.shape[1] == 1:  # one unit: class 1 is the score, class 0 its negation
+                    score = tf.cast(2 * idx - 1, scores.dtype) * scores[:, 0]
+                else:
+                    score = tf.gather(scores, idx, axis=1, batch_dims=1)
             maps = captured.get("maps")
             if maps is None:
                 raise RuntimeError(f"layer {target.name} did not run in the forward pass")
@@ -141,20 +145,6 @@ def gradcam(
     return np.clip(cam.numpy(), 0.0, 1.0)
 
 
-def _class_score(scores: tf.Tensor, idx, gives_probability: bool) -> tf.Tensor:
-    """The score of the class to explain for each row (the predicted class by default)."""
-    if idx is None:
-        if scores.shape[1] == 1:
-            threshold = 0.5 if gives_probability else 0.0
-            idx = tf.cast(scores[:, 0] > threshold, tf.int32)
-        else:
-            idx = tf.argmax(scores, axis=1, output_type=tf.int32)
-    idx = tf.cast(idx, tf.int32)
-    if scores.shape[1] == 1:  # one unit: class 1 is the score, class 0 its negation
-        return tf.cast(2 * idx - 1, scores.dtype) * scores[:, 0]
-    return tf.gather(scores, idx, axis=1, batch_dims=1)
-
-
 def _weighted_maps(maps: tf.Tensor, grads: tf.Tensor) -> tf.Tensor:
     """Grad-CAM proper: maps weighted by their mean gradient, summed, ReLU, peak scaled to 1."""
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
@@ -173,28 +163,13 @@ def overlay(image, heatmap, alpha: float = 0.45, cmap: str = "jet") -> np.ndarra
 
 
 def plot_gradcam(
-    images,
-    heatmaps,
-    titles: Sequence[str] | None = None,
-    alpha: float = 0.45,
-    ncols: int = 4,
+    images, heatmaps, titles: Sequence[str] | None = None, alpha: float = 0.45, ncols: int = 4
 ) -> Figure:
     """Each image beside its Grad-CAM overlay, ``ncols`` pairs per row."""
-    images = np.asarray(images)
-    n = len(images)
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, 2 * ncols, figsize=(2.6 * 2 * ncols, 2.9 * nrows))
-    axes = np.atleast_2d(axes).reshape(nrows, 2 * ncols)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for i in range(n):
-        row, col = divmod(i, ncols)
-        ax_img, ax_cam = axes[row, 2 * col], axes[row, 2 * col + 1]
-        ax_img.imshow(np.clip(images[i], 0, 255).astype(np.uint8))
-        ax_cam.imshow(overlay(images[i], heatmaps[i], alpha))
-        if titles is not None:
-            ax_img.set_title(titles[i], fontsize=8)
-        ax_cam.set_title("Grad-CAM", fontsize=8)
-    fig.tight_layout()
-    return fig
+    from utils.plots import image_grid
+
+    cells, names = [], []
+    for i, (image, heatmap) in enumerate(zip(images, heatmaps, strict=True)):
+        cells += [np.clip(image, 0, 255).astype(np.uint8), overlay(image, heatmap, alpha)]
+        names += [titles[i] if titles is not None else "", "Grad-CAM"]
+    return image_grid(cells, names, ncols=2 * ncols)

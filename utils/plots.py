@@ -7,7 +7,7 @@ Nothing here calls ``plt.show()``: in a notebook the figure appears under the ce
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -96,41 +96,6 @@ def image_grid(
         if titles is not None and i < len(titles):
             color = title_colors[i] if title_colors is not None else "black"
             ax.set_title(str(titles[i]), fontsize=9, color=color)
-    if suptitle:
-        fig.suptitle(suptitle, fontsize=12)
-    fig.tight_layout()
-    return fig
-
-
-def plot_augmented(
-    images_by_label: Mapping[str, Sequence | np.ndarray],
-    originals: Mapping[str, np.ndarray] | None = None,
-    suptitle: str = "Augmented training images",
-    size: float = 2.2,
-) -> Figure:
-    """One row per label: the original photo (if given) then its augmented versions.
-
-    ``images_by_label`` maps a label (``"cat"``) to an array ``(n, h, w, 3)`` of augmented
-    versions of one image; ``originals`` maps the same labels to the untouched image.
-    """
-    rows = list(images_by_label.items())
-    if not rows:
-        raise ValueError("no images to show")
-    extra = 1 if originals else 0
-    ncols = max(len(list(v)) for _, v in rows) + extra
-    fig, axes = plt.subplots(
-        len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.5), squeeze=False
-    )
-    for r, (label, versions) in enumerate(rows):
-        cells = ([("original", originals[label])] if originals else []) + [
-            (f"augmented {i + 1}", img) for i, img in enumerate(versions)
-        ]
-        for c, ax in enumerate(axes[r]):
-            ax.axis("off")
-            if c < len(cells):
-                name, img = cells[c]
-                ax.imshow(to_display(img))
-                ax.set_title(f"{label}: {name}" if c == 0 else name, fontsize=9)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
     fig.tight_layout()

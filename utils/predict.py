@@ -1,7 +1,8 @@
 """Predicting image files with a saved model: the logic behind ``predict.py``.
 
-Images are decoded and resized exactly as in training and evaluation (``utils.data``); a file
-that cannot be read is reported and skipped, never a crash.
+Images are decoded and resized exactly as in training and evaluation
+(``utils.data.read_images``); a file that cannot be read is reported and skipped, never a crash.
+Importing this module stays light (no TensorFlow) so that ``predict.py`` answers fast.
 """
 
 from __future__ import annotations
@@ -16,8 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# the same list as utils.data.IMAGE_EXTENSIONS, here so importing this module stays light
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
+from utils import IMAGE_EXTENSIONS
+
+
+def one_line(err: BaseException, limit: int = 300) -> str:
+    """An exception as one short line, without TensorFlow's ``{{node ...}}`` and ``[Op:...]``."""
+    text = getattr(err, "message", None) or str(err)
+    text = re.sub(r"\{\{.*?\}\}|\[\[.*?\]\]|\[Op:[^\]]*\].*", " ", text)
+    return " ".join(text.split())[:limit] or type(err).__name__
 
 
 @contextlib.contextmanager
@@ -80,37 +87,6 @@ def collect_images(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[
     return unique, problems
 
 
-def read_image(path: str | Path, image_size: Sequence[int]) -> np.ndarray:
-    """One file as a float32 RGB array in [0, 255] at ``image_size``; raises ``ValueError``."""
-    import tensorflow as tf
-
-    from utils.data import decode_image
-
-    try:
-        image = decode_image(tf.constant(str(path)), tuple(int(s) for s in image_size))
-        return image.numpy()
-    except (tf.errors.OpError, ValueError) as err:
-        message = getattr(err, "message", None) or str(err)
-        message = re.sub(r"\{\{.*?\}\}|\[Op:.*$", "", message.strip().splitlines()[0]).strip()
-        raise ValueError(f"not a readable image ({message or type(err).__name__})") from err
-
-
-def top_k(proba: np.ndarray, class_names: Sequence[str], k: int = 1) -> pd.DataFrame:
-    """The ``k`` most probable classes per row: ``class``, ``probability``, then
-    ``class_2``, ``probability_2`` … ``class_k``, ``probability_k``."""
-    k = max(1, min(int(k), proba.shape[1]))
-    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
-    names = np.asarray(class_names, dtype=object)
-    columns: dict[str, object] = {}
-    for rank in range(k):
-        suffix = "" if rank == 0 else f"_{rank + 1}"
-        columns[f"class{suffix}"] = names[order[:, rank]]
-        columns[f"probability{suffix}"] = np.take_along_axis(proba, order[:, rank : rank + 1], 1)[
-            :, 0
-        ]
-    return pd.DataFrame(columns)
-
-
 def predict_files(
     model,
     files: Sequence[str | Path],
@@ -129,44 +105,40 @@ def predict_files(
     ``progress``: a tqdm bar on stderr, by default when there are more files than one batch.
     ``quiet`` hides the decoders' own messages about broken files.
     """
+    import tensorflow as tf
     from tqdm.auto import tqdm
 
-    from utils.evaluation import as_probabilities
+    from utils.data import read_images
+    from utils.evaluation import as_probabilities, top_k
 
+    def read(paths: list[str]) -> np.ndarray:
+        with quiet_native_stderr() if quiet else contextlib.nullcontext():
+            return read_images(paths, tuple(image_size), raw=True)
+
+    good: list[str] = []
+    probas: list[np.ndarray] = [np.zeros((0, len(class_names)))]
+    errors: list[tuple[str, str]] = []
     if progress is None:
         progress = len(files) > batch_size
-    good: list[str] = []
-    probas: list[np.ndarray] = []
-    errors: list[tuple[str, str]] = []
-    batch: list[np.ndarray] = []
-    batch_files: list[str] = []
-
-    def flush():
-        if batch:
-            out = model.predict_on_batch(np.stack(batch))
-            probas.append(as_probabilities(np.asarray(out)))
-            good.extend(batch_files)
-            batch.clear()
-            batch_files.clear()
-
     with tqdm(total=len(files), disable=not progress, unit="img", file=sys.stderr) as bar:
-        for f in files:
+        for start in range(0, len(files), batch_size):
+            batch = [str(f) for f in files[start : start + batch_size]]
             try:
-                with quiet_native_stderr() if quiet else contextlib.nullcontext():
-                    image = read_image(f, image_size)
-                batch.append(image)
-                batch_files.append(str(f))
-            except ValueError as err:
-                errors.append((str(f), str(err)))
-                if on_error is not None:
-                    on_error(str(f), str(err))
-            if len(batch) >= batch_size:
-                flush()
-            bar.update(1)
-        flush()
-    if probas:
-        table = top_k(np.concatenate(probas), class_names, top)
-    else:
-        table = top_k(np.zeros((0, len(class_names))), class_names, top)
+                images, readable = list(read(batch)), batch
+            except (tf.errors.OpError, ValueError):  # a bad file: find it, one file at a time
+                images, readable = [], []
+                for f in batch:
+                    try:
+                        images.append(read([f])[0])
+                        readable.append(f)
+                    except (tf.errors.OpError, ValueError) as err:
+                        errors.append((f, f"not a readable image ({one_line(err)})"))
+                        if on_error is not None:
+                            on_error(*errors[-1])
+            if images:
+                probas.append(as_probabilities(model.predict_on_batch(np.stack(images))))
+                good += readable
+            bar.update(len(batch))
+    table = top_k(np.concatenate(probas), class_names, top)
     table.insert(0, "file", good)
     return table, errors
