@@ -136,9 +136,11 @@ def test_own_folders_with_three_classes(tmp_path):
         str(tmp_path / "cache"),
         "--set",
         f"WEIGHTS={weights}",
+        "--data-root",
+        str(tmp_path / "data"),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert (run_dir / "data" / "flowers" / "manifest.csv").is_file()
+    assert (tmp_path / "data" / "flowers" / "manifest.csv").is_file()
     from utils.saving import load_model
 
     model, info = load_model(run_dir / "models" / "cats_dogs_basic_cnn.h5")
@@ -164,13 +166,36 @@ def test_failing_notebook_shows_the_cell(tmp_path):
         "--notebooks",
         "02",
         "--set",
-        "02:IMAGE_SIZE=-5",
+        "02:IMAGE_SIZE=0",
     )
     assert result.returncode == 1
     assert "notebook failed" in result.stderr and "02_cnn_from_scratch" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--profile", "gpu"], ["--set", "epochs=3"]])
-def test_bad_arguments(args, tmp_path):
-    result = run_all(*args, "--run-dir", str(tmp_path / "run"))
-    assert result.returncode == 2
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--profile", "gpu"], "invalid choice"),
+        (["--set", "epochs=3"], "UPPER_CASE"),
+        (["--set", "EPOCH=5"], "no such parameter; valid:"),
+        (["--set", "99:EPOCHS=1"], "no notebook 99"),
+        (["--set", "EPOCHS=abc"], "expects a number"),
+        (["--set", "EPOCHS=-1"], "must not be negative"),
+        (["--notebooks", "42"], "no notebook '42'"),
+        (["--notebooks", "abc"], "no notebook 'abc'"),
+        (["--notebooks", ""], "empty"),
+        (["--source", "/nonexistent/photos"], "no such folder"),
+    ],
+)
+def test_15_3_15_4_bad_arguments_stop_before_anything_runs(args, message, tmp_path, capsys):
+    import run_all as cli
+
+    try:
+        code = cli.main([*args, "--run-dir", str(tmp_path / "run"), "--no-progress"])
+    except SystemExit as exit_:  # argparse's own refusals
+        code = exit_.code
+    out, err = capsys.readouterr()
+    assert code == 2, out + err
+    assert message in err
+    assert "Everything was written" not in out
+    assert not (tmp_path / "run").exists()  # nothing left behind
