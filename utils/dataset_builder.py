@@ -55,7 +55,13 @@ import numpy as np
 import pandas as pd
 
 from utils import IMAGE_EXTENSIONS, SEED, SPLITS
-from utils.image_files import check_image, one_line, validate_images
+from utils.image_files import (
+    check_image,
+    children,
+    image_files,
+    one_line,
+    validate_images,
+)
 from utils.petimages import download_petimages
 from utils.split_folder import (
     Assignment,
@@ -68,7 +74,6 @@ from utils.split_folder import (
     write_split,
 )
 
-IGNORED_NAMES = ("thumbs.db", "desktop.ini")
 CATS_DOGS_CLASSES = ("cat", "dog")
 
 
@@ -134,11 +139,6 @@ def _check_fractions(test_size: float, validation_size: float) -> None:
 # --------------------------------------------------------------------------- scanning sources
 
 
-def _is_ignored(path: Path) -> bool:
-    """Hidden files and OS clutter that are left out silently."""
-    return path.name.startswith(".") or path.name.lower() in IGNORED_NAMES
-
-
 def _check_source(source: str | Path | None) -> Path:
     """``source`` as a Path, or a DatasetError if it is not an existing folder."""
     if source is None:
@@ -151,41 +151,9 @@ def _check_source(source: str | Path | None) -> Path:
     return source
 
 
-def _children(folder: Path, skipped: list[Skip]) -> tuple[list[Path], list[Path]]:
-    """Sorted (files, subfolders) directly in ``folder``, without ignored names.
-
-    A symbolic link that leads nowhere (dangling, or a loop) is listed in ``skipped``.
-    """
-    entries = sorted((p for p in folder.iterdir() if not _is_ignored(p)), key=lambda p: p.name)
-    for p in entries:
-        if p.is_symlink() and not p.exists():
-            try:
-                p.resolve(strict=True)
-                reason = "broken symbolic link"
-            except RuntimeError:
-                reason = "symbolic link loop"
-            except OSError:
-                reason = "broken symbolic link (its target does not exist)"
-            skipped.append((p, reason))
-    return [p for p in entries if p.is_file()], [p for p in entries if p.is_dir()]
-
-
-def _image_files(folder: Path, skipped: list[Skip]) -> list[Path]:
-    """Files directly in ``folder`` with an image extension; others and subfolders -> skipped."""
-    files, dirs = _children(folder, skipped)
-    skipped += [(d, "subfolder (only files directly in a class folder are used)") for d in dirs]
-    good = []
-    for f in files:
-        if f.suffix.lower() in IMAGE_EXTENSIONS:
-            good.append(f)
-        else:
-            skipped.append((f, check_image(f) or "unsupported extension"))
-    return good
-
-
 def scan_class_folders(source: Path, skipped: list[Skip]) -> dict[str, list[Path]]:
     """Class name -> candidate files for a folder with one subfolder per class."""
-    files, dirs = _children(source, skipped)
+    files, dirs = children(source, skipped)
     if not dirs:
         raise DatasetError(f"{source} has no class subfolders (expected one folder per class)")
     if len(dirs) == 1:
@@ -194,14 +162,14 @@ def scan_class_folders(source: Path, skipped: list[Skip]) -> dict[str, list[Path
             "folder that holds one subfolder per class"
         )
     skipped += [(f, "not in a class subfolder") for f in files]
-    return {d.name: _image_files(d, skipped) for d in dirs}
+    return {d.name: image_files(d, skipped) for d in dirs}
 
 
 def scan_cats_vs_dogs(source: Path, skipped: list[Skip]) -> dict[str, list[Path]]:
     """``{"cat": files, "dog": files}`` from a Kaggle flat folder or a PetImages folder."""
     if (source / "PetImages").is_dir():
         source = source / "PetImages"
-    files, dirs = _children(source, skipped)
+    files, dirs = children(source, skipped)
     by_lower: dict[str, list[Path]] = {}
     for d in dirs:
         by_lower.setdefault(d.name.lower(), []).append(d)
@@ -214,7 +182,7 @@ def scan_cats_vs_dogs(source: Path, skipped: list[Skip]) -> dict[str, list[Path]
                     f"{source} has {what} {c.capitalize()}/ folder; expected one Cat/ and one "
                     "Dog/ subfolder, or Kaggle's flat cat.N.jpg / dog.N.jpg files"
                 )
-        return {c: _image_files(by_lower[c][0], skipped) for c in CATS_DOGS_CLASSES}
+        return {c: image_files(by_lower[c][0], skipped) for c in CATS_DOGS_CLASSES}
     classes: dict[str, list[Path]] = {c: [] for c in CATS_DOGS_CLASSES}
     for f in files:
         label = f.name.split(".", 1)[0].lower()
@@ -293,7 +261,7 @@ def _id_file(image_id: str) -> str:
 def scan_dog_breeds(images: Path, labels: Path, skipped: list[Skip]) -> dict[str, list[Path]]:
     """Breed -> candidate files from ``images/<id>.jpg`` and ``labels.csv``."""
     df = read_labels(labels)
-    files, _ = _children(images, skipped)
+    files, _ = children(images, skipped)
     present = {f.name.lower(): f for f in sorted(files, reverse=True)}
     present.update({f.name: f for f in files})  # an exact name first, else any case
     listed = df["id"].map(_id_file)

@@ -30,6 +30,10 @@ from utils import IMAGE_EXTENSIONS
 TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 """First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
+IGNORED_NAMES = ("thumbs.db", "desktop.ini")
+"""Clutter left out silently, with hidden files."""
+Skip = tuple[Path, str]
+"""(source file, reason)."""
 
 
 MAX_PIXELS = 50_000_000
@@ -115,3 +119,43 @@ def validate_images(
     with ThreadPoolExecutor(workers()) as pool:
         results = pool.map(check_image, paths)
         return list(tqdm(results, total=len(paths), desc=desc, unit="img", disable=not progress))
+
+
+# --------------------------------------------------------------------------- listing a folder
+
+
+def is_ignored(path: Path) -> bool:
+    """Hidden files and OS clutter that are left out silently."""
+    return path.name.startswith(".") or path.name.lower() in IGNORED_NAMES
+
+
+def children(folder: Path, skipped: list[Skip]) -> tuple[list[Path], list[Path]]:
+    """Sorted (files, subfolders) directly in ``folder``, without ignored names.
+
+    A symbolic link that leads nowhere (dangling, or a loop) is listed in ``skipped``.
+    """
+    entries = sorted((p for p in folder.iterdir() if not is_ignored(p)), key=lambda p: p.name)
+    for p in entries:
+        if p.is_symlink() and not p.exists():
+            try:
+                p.resolve(strict=True)
+                reason = "broken symbolic link"
+            except RuntimeError:
+                reason = "symbolic link loop"
+            except OSError:
+                reason = "broken symbolic link (its target does not exist)"
+            skipped.append((p, reason))
+    return [p for p in entries if p.is_file()], [p for p in entries if p.is_dir()]
+
+
+def image_files(folder: Path, skipped: list[Skip]) -> list[Path]:
+    """Files directly in ``folder`` with an image extension; others and subfolders -> skipped."""
+    files, dirs = children(folder, skipped)
+    skipped += [(d, "subfolder (only files directly in a class folder are used)") for d in dirs]
+    good = []
+    for f in files:
+        if f.suffix.lower() in IMAGE_EXTENSIONS:
+            good.append(f)
+        else:
+            skipped.append((f, check_image(f) or "unsupported extension"))
+    return good

@@ -38,12 +38,10 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from utils import SPLITS
-from utils.image_files import workers
+from utils.image_files import Skip, workers
 
 Assignment = dict[str, dict[str, list[Path]]]
 """split -> class -> source files."""
-Skip = tuple[Path, str]
-"""(source file, reason)."""
 
 
 RECIPE = "split.json"
