@@ -234,9 +234,9 @@ train_seconds = round(time.perf_counter() - start, 1)
 head = keras.models.load_model(head_path)
 history = training.history_frame(history)
 facts = training.summarize(history)
-print(facts)
 fig = plots.plot_history(history, "VGG-16 features + dense head")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{NAME}_history.png")
+print(facts)
 
 # %% [markdown]
 # ## One model that takes photos
@@ -323,7 +323,7 @@ def pooled_features(model: keras.Model, split: str, idx: np.ndarray) -> np.ndarr
     return model.predict(photos, verbose=0).astype("float32").mean(axis=(1, 2))
 
 
-compared = {}
+compared = []
 for label, train_x, val_x in [
     ("vgg16.preprocess_input", pooled["train"][train_idx], pooled["validation"][val_idx]),
     (
@@ -334,12 +334,15 @@ for label, train_x, val_x in [
 ]:
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
     probe.fit(train_x, labels["train"][train_idx])
-    compared[label] = {
-        "train_photos": len(train_idx),
-        "validation_photos": len(val_idx),
-        "validation_accuracy": probe.score(val_x, labels["validation"][val_idx]),
-    }
-preprocessing = pd.DataFrame(compared).T
+    compared.append(
+        {
+            "preprocessing": label,
+            "train_photos": len(train_idx),
+            "validation_photos": len(val_idx),
+            "validation_accuracy": probe.score(val_x, labels["validation"][val_idx]),
+        }
+    )
+preprocessing = pd.DataFrame(compared).set_index("preprocessing")
 preprocessing.to_csv(Path(RESULTS_DIR) / "04_preprocessing_comparison.csv")
 preprocessing.round(4)
 

@@ -274,6 +274,7 @@ if EPOCHS:
     )
     fig = plots.plot_history(history, "Frozen VGG-16 in the model, augmented photos")
     plots.save_figure(fig, Path(RESULTS_DIR) / f"{BOOK_NAME}_history.png")
+    print(facts)
     routes.append(
         {
             "route": "direct: base in the model (book)",
@@ -333,6 +334,7 @@ history = training.history_frame(history)
 cached_facts = training.summarize(history)
 fig = plots.plot_history(history, f"Head on {AUG_PASSES} cached augmented passes")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{CACHED_NAME}_history.png")
+print(cached_facts)
 
 # %% [markdown]
 # The best head goes on the base, and the model that takes photos is saved. Without the direct

@@ -266,6 +266,7 @@ history = training.history_frame(history)
 facts = training.summarize(history)
 fig = plots.plot_history(history, f"Fine-tuning VGG-16 ({', '.join(UNFROZEN_BLOCKS)}), RMSprop")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{BOOK_NAME}_history.png")
+print(facts)
 
 # %% [markdown]
 # The saved model is raw photo → preprocessing → fine-tuned base → head. It leaves the
@@ -379,6 +380,7 @@ if SLIDES_EPOCHS:
     )
     fig = plots.plot_history(slides_history, "Fine-tuning block 5, SGD (slides)")
     plots.save_figure(fig, Path(RESULTS_DIR) / f"{SLIDES_NAME}_history.png")
+    print(slides_facts)
     results.append(
         {
             "model": f"fine-tuned {'+'.join(SLIDES_UNFROZEN_BLOCKS)}, SGD (slides)",

@@ -1,4 +1,5 @@
-"""utils.pretrained: weights resolution and its errors, frozen/trainable layers, the registry."""
+"""utils.pretrained: where the weights come from (offline first), preprocessing as a built-in
+layer, the book's layer table and parameter counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from tests.conftest import VGG16_WEIGHTS, needs_vgg_weights
 from utils import pretrained
-from utils.layers import BackbonePreprocess
 
 SMALL = (32, 32, 3)
 VGG_FILE = pretrained.BACKBONES["vgg16"].notop_file
@@ -17,7 +17,10 @@ VGG_FILE = pretrained.BACKBONES["vgg16"].notop_file
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
-    """No TL_WEIGHTS_DIR, an empty Keras cache, and downloads that fail at once."""
+    """No TL_WEIGHTS_DIR, an empty Keras cache, and downloads that fail at once.
+
+    Returns the list of download origins tried (empty when nothing was downloaded).
+    """
     monkeypatch.delenv(pretrained.WEIGHTS_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     calls = []
@@ -32,149 +35,156 @@ def offline(monkeypatch, tmp_path):
     return calls
 
 
-@pytest.fixture(scope="module")
-def vgg_file(tmp_path_factory):
-    """A VGG-16 no-top weights file (random values) in the legacy HDF5 layout, and its model."""
-    model = keras.applications.VGG16(include_top=False, weights=None, input_shape=SMALL)
-    path = tmp_path_factory.mktemp("weights") / "vgg16_random.h5"
-    model.save(path)
-    return path, model
+def h5_file(path, value: float = 0.0):
+    """A small valid HDF5 file (what weights_file checks; Keras checks the layout later)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f["marker"] = np.full(3, value)
+    return path
 
 
-def test_random_weights_base_is_frozen():
-    base = pretrained.load_backbone("vgg16", weights=None, input_shape=SMALL)
-    table = pretrained.layer_table(base)
-    assert list(table.columns) == ["Layer Type", "Layer Name", "Layer Trainable", "Params"]
-    assert len(table) == 19 and not table["Layer Trainable"].any()
-    assert table["Params"].sum() == 14_714_688
-    assert pretrained.trainable_summary(base) == {
-        "trainable_params": 0,
-        "frozen_params": 14_714_688,
-    }
-    assert pretrained.backbone_info(base)["weights"] == "random"
+def test_none_means_random_weights(offline):
+    assert pretrained.weights_file("vgg16", None) is None
+    assert not offline
 
 
-def test_trainable_base():
-    base = pretrained.load_backbone("vgg16", weights=None, input_shape=SMALL, trainable=True)
-    assert pretrained.layer_table(base)["Layer Trainable"].all()
-
-
-@pytest.mark.parametrize(
-    "block, first_trainable", [("block4", "block4_conv1"), ("block5", "block5_conv1")]
-)
-def test_set_trainable_blocks(block, first_trainable):
-    base = pretrained.load_backbone("vgg16", weights=None, input_shape=SMALL)
-    pretrained.set_trainable_blocks(base, block)
-    table = pretrained.layer_table(base)
-    start = table.index[table["Layer Name"] == first_trainable][0]
-    assert not table.loc[: start - 1, "Layer Trainable"].any()
-    assert table.loc[start:, "Layer Trainable"].all()
-    conv = [w for layer in base.layers[start:] for w in layer.weights]
-    assert len(base.trainable_weights) == len(conv)
-    pretrained.set_trainable_blocks(base, None)
-    assert not base.trainable_weights
-    with pytest.raises(ValueError, match="block9"):
-        pretrained.set_trainable_blocks(base, "block9")
-
-
-def test_registry_and_other_backbones():
-    assert pretrained.backbone_spec("inception_v3").default_size == 299
-    assert pretrained.backbone_spec("vgg16").notop_file == VGG_FILE
-    base = pretrained.load_backbone("inception_v3", weights=None, input_shape=(75, 75, 3))
-    assert base.output_shape[-1] == 2048 and not base.trainable_weights
-    with pytest.raises(ValueError, match="unknown backbone"):
-        pretrained.backbone_spec("alexnet")
-
-
-def test_preprocess_layer_matches_keras_function():
-    x = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
-    layer = pretrained.backbone_preprocess_layer("vgg16")
-    assert isinstance(layer, BackbonePreprocess)
-    expected = keras.applications.vgg16.preprocess_input(x.copy())
-    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-6)
-    np.testing.assert_allclose(pretrained.preprocess_input("vgg16")(x.copy()), expected)
-
-
-def test_offline_error_is_one_clear_message(offline):
-    with pytest.raises(pretrained.WeightsUnavailableError) as info:
-        pretrained.load_backbone("vgg16", weights="imagenet", input_shape=SMALL)
-    message = str(info.value)
-    assert offline, "the download was not attempted"
-    for part in (pretrained.WEIGHTS_ENV, "Keras cache", "download", VGG_FILE, "WEIGHTS=None"):
-        assert part in message
-    assert info.value.__cause__ is None and info.value.__suppress_context__
-    assert message.count("\n") < 10
-
-
-@pytest.mark.parametrize("kind", ["missing", "empty", "random_h5", "wrong_shape"])
-def test_wrong_weights_file_is_one_clear_message(kind, tmp_path, offline):
-    path = tmp_path / "weights.h5"
-    if kind == "empty":
-        path.write_bytes(b"")
-    elif kind == "random_h5":
-        with h5py.File(path, "w") as f:
-            f["noise"] = np.random.default_rng(0).normal(size=(10, 10))
-    elif kind == "wrong_shape":
-        other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-        other.save(path)
-    with pytest.raises(pretrained.WeightsUnavailableError) as info:
-        pretrained.load_backbone("vgg16", weights=str(path), input_shape=SMALL)
-    message = str(info.value)
-    assert str(path) in message and VGG_FILE in message
+def test_explicit_path_is_returned_without_download(tmp_path, offline):
+    path = h5_file(tmp_path / "my_vgg16.h5")
+    assert pretrained.weights_file("vgg16", path) == str(path)
+    assert pretrained.weights_file("vgg16", str(path)) == str(path)
     assert not offline, "an explicit path must never trigger a download"
 
 
-def test_weights_dir_environment_variable(vgg_file, tmp_path, monkeypatch, offline):
-    path, source = vgg_file
-    folder = tmp_path / "offline_weights"
-    folder.mkdir()
-    (folder / VGG_FILE).symlink_to(path)
-    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(folder))
-    base = pretrained.load_backbone("vgg16", weights="imagenet", input_shape=SMALL)
-    np.testing.assert_array_equal(base.get_weights()[0], source.get_weights()[0])
-    # the identity names the file itself (symlinks resolved), with its size and mtime
-    assert pretrained.backbone_info(base)["weights"].startswith(f"{path.resolve()}|")
+@pytest.mark.parametrize("kind", ["missing", "empty", "not_hdf5"])
+def test_unusable_explicit_path_is_one_clear_message(kind, tmp_path, offline):
+    path = tmp_path / "weights.h5"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "not_hdf5":
+        path.write_text("<html>a login page saved as .h5</html>")
+    with pytest.raises(pretrained.WeightsUnavailableError) as info:
+        pretrained.weights_file("vgg16", path)
+    message = str(info.value)
+    assert str(path) in message and VGG_FILE in message and "WEIGHTS=None" in message
+    assert ("no such file" in message) == (kind == "missing")
     assert not offline
 
 
-def test_keras_cache_is_used(vgg_file, tmp_path, monkeypatch, offline):
-    path, source = vgg_file
-    cache = tmp_path / "keras_home" / "models"
-    cache.mkdir(parents=True)
-    (cache / VGG_FILE).symlink_to(path)
-    base = pretrained.load_backbone("vgg16", weights="imagenet", input_shape=SMALL)
-    np.testing.assert_array_equal(base.get_weights()[-1], source.get_weights()[-1])
+def test_environment_folder_comes_first(tmp_path, monkeypatch, offline):
+    env = h5_file(tmp_path / "offline_weights" / VGG_FILE, 1.0)
+    h5_file(tmp_path / "keras_home" / "models" / VGG_FILE, 2.0)
+    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(env.parent))
+    assert pretrained.weights_file("vgg16") == str(env)
     assert not offline
 
 
-def test_broken_file_in_weights_dir_is_reported(tmp_path, monkeypatch, offline):
-    folder = tmp_path / "offline_weights"
-    folder.mkdir()
-    (folder / VGG_FILE).write_bytes(b"not hdf5")
-    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(folder))
-    with pytest.raises(pretrained.WeightsUnavailableError, match="not usable"):
-        pretrained.load_backbone("vgg16", weights="imagenet", input_shape=SMALL)
+def test_keras_cache_when_the_environment_folder_lacks_the_file(tmp_path, monkeypatch, offline):
+    (tmp_path / "offline_weights").mkdir()
+    cached = h5_file(tmp_path / "keras_home" / "models" / VGG_FILE)
+    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(tmp_path / "offline_weights"))
+    assert pretrained.keras_cache_dir() == cached.parent
+    assert pretrained.weights_file("vgg16", "imagenet") == str(cached)
+    assert not offline
+
+
+def test_damaged_file_in_keras_cache_falls_through_to_download(tmp_path, monkeypatch, offline):
+    damaged = tmp_path / "keras_home" / "models" / VGG_FILE
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"half a download")
+    with pytest.raises(pretrained.WeightsUnavailableError, match="not an HDF5 weights file"):
+        pretrained.weights_file("vgg16")
+    assert offline == [pretrained.BACKBONES["vgg16"].origin]
+
+
+def test_download_is_the_last_resort(tmp_path, monkeypatch, offline):
+    downloaded = h5_file(tmp_path / "downloads" / VGG_FILE)
+    seen = {}
+
+    def fake_get_file(fname, origin, **kwargs):
+        seen.update(fname=fname, origin=origin, **kwargs)
+        return str(downloaded)
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    assert pretrained.weights_file("vgg16") == str(downloaded)
+    spec = pretrained.BACKBONES["vgg16"]
+    assert seen["fname"] == VGG_FILE and seen["origin"] == spec.origin
+    assert seen["file_hash"] == spec.md5 and seen["cache_subdir"] == "models"
+    assert seen["cache_dir"] == str(tmp_path / "keras_home")
+
+
+def test_offline_error_lists_everything_tried(offline):
+    with pytest.raises(pretrained.WeightsUnavailableError) as info:
+        pretrained.weights_file("vgg16", "imagenet")
+    message = str(info.value)
+    assert offline == [pretrained.BACKBONES["vgg16"].origin]
+    for part in (f"${pretrained.WEIGHTS_ENV}: not set", "Keras cache", "download", VGG_FILE):
+        assert part in message
+    assert "WEIGHTS=None" in message and "Name or service not known" in message
+    assert message.count("\n") < 10
+
+
+def test_unknown_backbone(offline):
+    with pytest.raises(ValueError, match="unknown backbone 'alexnet'"):
+        pretrained.weights_file("alexnet", "imagenet")
+    assert not offline
+    assert pretrained.constructor("vgg16") is keras.applications.VGG16
+    assert pretrained.backbone("inception_v3").default_size == 299
 
 
 @needs_vgg_weights
 def test_real_vgg16_weights_by_path():
-    base = pretrained.load_backbone("vgg16", weights=str(VGG16_WEIGHTS), input_shape=(64, 64, 3))
+    weights = pretrained.weights_file("vgg16", VGG16_WEIGHTS)
+    base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=(64, 64, 3))
     assert base.output_shape == (None, 2, 2, 512)
-    assert str(VGG16_WEIGHTS.resolve()) in pretrained.backbone_info(base)["weights"]
     assert float(np.abs(base.get_weights()[0]).sum()) > 0
 
 
-def test_mixed_precision_base_restores_global_policy():
+@pytest.mark.parametrize("name", ["vgg16", "inception_v3", "resnet50"])
+def test_preprocessing_layer_equals_preprocess_input(name):
+    x = np.random.default_rng(0).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    layer = pretrained.preprocessing_layer(name)
+    assert isinstance(layer, keras.layers.Dense) and not layer.trainable
+    expected = pretrained.preprocess_input(name)(x.copy())
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-4)
+
+
+def test_preprocessing_layer_stays_float32_under_mixed_bfloat16():
+    x = np.random.default_rng(1).uniform(0, 255, (1, 4, 4, 3)).astype("float32")
     before = keras.config.dtype_policy().name
-    base = pretrained.load_backbone("vgg16", weights=None, input_shape=SMALL, mixed_precision=True)
-    assert base.layers[1].dtype_policy.name == "mixed_bfloat16"
-    assert base.layers[1].kernel.dtype == "float32"
-    assert keras.config.dtype_policy().name == before
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        layer = pretrained.preprocessing_layer("vgg16")
+        model = keras.Sequential([keras.Input((4, 4, 3)), layer])
+        out = model(x)
+    finally:
+        keras.mixed_precision.set_global_policy(before)
+    assert layer.dtype_policy.name == "float32" and layer.kernel.dtype == "float32"
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    expected = keras.applications.vgg16.preprocess_input(x.copy())
+    np.testing.assert_allclose(np.asarray(out), expected, rtol=1e-6, atol=1e-4)
 
 
-def test_feature_extractor_is_the_base_or_its_bfloat16_twin():
-    base = pretrained.load_backbone("vgg16", weights=None, input_shape=(32, 32, 3))
-    assert pretrained.feature_extractor(base, None, mixed_precision=False) is base
-    twin = pretrained.feature_extractor(base, None, mixed_precision=True)
-    assert twin.dtype_policy.name == "mixed_bfloat16"
-    assert twin.output_shape == base.output_shape
+def test_model_with_preprocessing_layer_saves_and_loads(tmp_path):
+    x = np.random.default_rng(2).uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    model = keras.Sequential([keras.Input((8, 8, 3)), pretrained.preprocessing_layer("vgg16")])
+    model.save(tmp_path / "pre.h5")
+    loaded = keras.models.load_model(tmp_path / "pre.h5", compile=False)
+    np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
+
+
+def test_layer_table_and_count_params():
+    base = keras.applications.VGG16(include_top=False, weights=None, input_shape=SMALL)
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith("block5")
+    table = pretrained.layer_table(base)
+    assert list(table.columns) == ["Layer Type", "Layer Name", "Layer Trainable", "Params"]
+    assert len(table) == 19 and table["Params"].sum() == 14_714_688
+    assert table.loc[table["Layer Name"] == "block5_conv1", "Layer Type"].item() == "Conv2D"
+    assert table["Layer Trainable"].sum() == 4  # block5_conv1-3 and block5_pool
+    block5 = 3 * (3 * 3 * 512 * 512 + 512)
+    assert pretrained.count_params(base) == {
+        "trainable_params": block5,
+        "frozen_params": 14_714_688 - block5,
+    }
+    base.trainable = False
+    assert pretrained.count_params(base) == {"trainable_params": 0, "frozen_params": 14_714_688}
