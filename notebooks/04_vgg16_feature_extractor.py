@@ -353,17 +353,18 @@ preprocessing.round(4)
 #   with `np.save`, and train any classifier on it in seconds.
 # - The saved model is preprocessing + frozen base + head, so it takes raw photos like every
 #   other model of the course; notebook 07 scores it on the test split.
-# - A logistic regression on pooled features is a strong, cheap baseline for the dense head.
-# - Feed a pretrained network the preprocessing it was trained with; compare the two rows
-#   above on your run.
+# - A logistic regression on pooled features is a cheap baseline to hold the dense head
+#   against: compare the two rows of the results table on your run.
+# - Feed a pretrained network the preprocessing it was trained with; compare the two rows of
+#   the preprocessing table on your run.
 # - The features cannot be augmented once cached: notebook 05 puts the frozen base inside
 #   the model to train on augmented photos.
 #
 # ## What a full run costs
 #
-# Book settings (3,000 / 1,000 photos at 150 px, 30 epochs): on a GPU the extraction takes
-# well under a minute and the head seconds (not measured here). `cpu` profile on a 2-core
-# laptop: the previous version of this notebook took 10.6 minutes (BENCHMARKS.md, 2-core AMD
-# EPYC, 2026-11-23, bfloat16 extraction, test features and a throughput benchmark included);
-# this version is not measured yet. Nearly all of it is the one pass of VGG-16 over the
-# photos; a re-run with the cache in place takes about a minute.
+# Book settings (3,000 training and 1,000 validation photos at 150 px, 30 epochs) on a GPU:
+# not measured here. `cpu` profile on a 2-core laptop: the previous version of this notebook
+# took 10.6 minutes (BENCHMARKS.md, 2-core AMD EPYC, 2026-11-23, bfloat16 extraction, with
+# the test features and a throughput benchmark that are no longer here); this version is not
+# measured yet. Most of it is the one pass of VGG-16 over the photos, which a re-run with the
+# cache in place skips.

@@ -394,8 +394,8 @@ comparison.round(4)
 #
 # ## What a full run costs
 #
-# Book settings (100 epochs of the direct route on 3,000 photos at 150 px, 5 cached passes):
-# on a GPU, minutes (not measured here). `cpu` profile on a 2-core laptop: the previous
+# Book settings (100 epochs of the direct route on 3,000 photos at 150 px, 5 cached passes)
+# on a GPU: not measured here. `cpu` profile on a 2-core laptop: the previous
 # version of this notebook took 14.3 minutes (BENCHMARKS.md, 2-core AMD EPYC, 2026-11-23,
 # direct route cut to 2 epochs of 20 batches, 1 augmented pass); this version is not measured
 # yet. Each augmented pass costs one VGG-16 pass over the training photos, like notebook 04's

@@ -416,7 +416,7 @@ table.round(4)
 # ## What a full run costs
 #
 # Book settings (100 epochs on 3,000 augmented photos at 150 px, plus 50 for the slides'
-# variant): on a GPU well under an hour (not measured here). `cpu` profile on a 2-core
-# laptop: the previous version of this notebook took 18.5 minutes (BENCHMARKS.md, 2-core AMD
-# EPYC, 2026-11-23: 2 epochs of 20 batches, 100 validation photos per class, 1 slides epoch,
-# and the test photos scored); this version is not measured yet.
+# variant) on a GPU: not measured here. `cpu` profile on a 2-core laptop: the previous
+# version of this notebook took 18.5 minutes (BENCHMARKS.md, 2-core AMD EPYC, 2026-11-23: 2
+# epochs of 20 batches, 100 validation photos per class, 1 slides epoch, and the test photos
+# scored); this version is not measured yet.

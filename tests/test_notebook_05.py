@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ from tests.conftest import assert_loads_without_utils, cell_text
 from tests.vgg16_notebooks import (
     ATOL,
     FEATURES,
+    SIZE,
     features_dir,
     parameters,
     saved,
@@ -64,17 +66,36 @@ def test_notebook_05_augmentation_routes(workspace, run_notebook):
 
 
 def test_notebook_05_reuses_04_features(workspace, run_notebook):
-    """Notebook 04's cached validation features are a cache hit in 05 (same path, same key)."""
+    """Notebook 04's cached validation features are a cache hit in 05 (same path, same key).
+
+    Both run with MIXED_PRECISION=True (the cpu profile's setting), which also covers the
+    bfloat16 extraction: its features go to their own folder, the saved models stay float32.
+    """
     run_notebook(
-        "04", **parameters(workspace, EPOCHS=1, COMPARE_PER_CLASS=2, COMPARE_VALIDATION_PER_CLASS=2)
+        "04",
+        **parameters(workspace, EPOCHS=1, COMPARE_PER_CLASS=2, COMPARE_VALIDATION_PER_CLASS=2),
+        MIXED_PRECISION=True,
     )
-    path = features_dir(workspace) / "validation_features.npy"
+    folder = workspace.cache / f"vgg16_{SIZE}px_bf16"
+    path = folder / "validation_features.npy"
     written = path.stat().st_mtime_ns
-    nb = run_notebook("05", **parameters(workspace, EPOCHS=0), AUG_PASSES=1, CACHED_EPOCHS=1)
+    assert np.load(path).dtype == np.float32
+    assert json.loads((folder / "validation_features.key.json").read_text())["precision"] == (
+        "mixed_bfloat16"
+    )
+    nb = run_notebook(
+        "05",
+        **parameters(workspace, EPOCHS=0),
+        AUG_PASSES=1,
+        CACHED_EPOCHS=1,
+        MIXED_PRECISION=True,
+    )
     text = cell_text(nb)
     assert re.search(r"validation: \(20, 2, 2, 512\) loaded from the cache", text), text[-3000:]
     assert path.stat().st_mtime_ns == written
     assert "train_aug0: (40, 2, 2, 512) computed" in text
     # without the direct route, the cached model also goes under the book's name (for 07)
-    _, info = saved(workspace, "cats_dogs_tlearn_img_aug_cnn", "05")
+    model, info = saved(workspace, "cats_dogs_tlearn_img_aug_cnn", "05")
     assert info["route"] == "cached augmented passes"
+    assert {v.dtype for v in model.weights} == {"float32"}
+    assert model.get_layer("vgg16").dtype_policy.name == "float32"
