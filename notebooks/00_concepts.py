@@ -16,20 +16,132 @@
 # %% [markdown]
 # # Transfer learning: the concepts
 #
-# **Description:** the ideas behind the course, in one place: what transfer learning is,
-# its settings and approaches, the deep-learning strategies the next notebooks implement,
-# its relatives, and its limits. The few code cells look inside VGG-16, the network of
-# notebooks 04 to 06, to count what each strategy trains.
+# **Description:** the ideas behind the course in one place: what transfer learning is, its
+# settings, approaches and deep-learning strategies, well-known pretrained models, where it
+# is used, and its limits; the code cells draw the idea and look inside VGG-16, the network
+# of notebooks 04 to 06.
 #
-# ## Why transfer at all?
+# ## Introduction
 #
-# A model trained from scratch learns everything from its own training set. When that set is
-# small, the model either stays too simple or memorises it (notebook 02 shows the second). People
-# rarely start from nothing: having learned to recognise objects, we learn a new kind of
-# object from a handful of examples. **Transfer learning** gives a model the same head start:
-# knowledge gained on a *source* problem with plenty of data is reused for a *target* problem
-# with less. In this course the source is ImageNet (1.2 million photos, 1,000 classes) and the
-# targets are cats versus dogs (3,000 photos), dog breeds, and handwritten digits.
+# A model trained from scratch learns everything from its own training set. When that set is small,
+# the model either stays too simple or memorises it (notebook 02 measures how much its CNNs
+# memorise). People rarely start from nothing: having learned to ride a bicycle, we learn to ride a
+# motorbike faster; having learned to recognise objects, we learn a new kind of object from a
+# handful of examples. **Transfer learning** gives a model the same head start: knowledge gained on
+# a *source* problem with plenty of data is reused for a *target* problem with less. In this course
+# the source is ImageNet (about 1.2 million photos in 1,000 classes) and the targets are cats versus
+# dogs (3,000 training photos), dog breeds, and handwritten digits.
+#
+# You will learn:
+#
+# - how transfer learning differs from learning each task in isolation (a picture), and the
+#   vocabulary of domains, tasks, inductive bias and inductive transfer;
+# - the three *settings* (which data carry labels) and the four *approaches* (what is
+#   transferred), with typical methods of each;
+# - the deep-learning strategies the next notebooks implement (pretrained model as is,
+#   frozen feature extractor, fine-tuning), and what each one trains, counted on VGG-16;
+# - well-known pretrained models for images and text and what they were trained on;
+# - where transfer learning is used, what it buys, the three ways it can help, and when it
+#   hurts.
+#
+# The concepts follow the transfer-learning chapters of *Hands-On Transfer Learning with
+# Python* (D. Sarkar, R. Bali, T. Ghosh, Packt, 2018) and its companion article
+# "A Comprehensive Hands-on Guide to Transfer Learning with Real-World Applications in Deep
+# Learning" (D. Sarkar, Towards Data Science, 2018), and go back to the papers they cite;
+# everything is listed under *Further reading* at the end.
+
+# %% [markdown]
+# ## Setup
+#
+# With `WEIGHTS=None` (the default here) VGG-16's weights are random: no download, and
+# parameter counts do not depend on the weights' values. `WEIGHTS="imagenet"` or a path to
+# the weights file gives the same counts. `IMAGE_SIZE` is the input size of the VGG-16 base
+# (the book's 150 pixels).
+
+# %% tags=["parameters"]
+IMAGE_SIZE = 150
+WEIGHTS = None
+SEED = 42
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import display
+from matplotlib.patches import FancyBboxPatch
+
+from utils import pretrained
+
+keras.utils.set_random_seed(SEED)
+SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
+pd.set_option("display.max_colwidth", None)  # the tables below hold sentences
+
+# %% [markdown]
+# ## Traditional learning vs transfer learning
+#
+# In the traditional setting every task is learned in isolation: each has its own dataset and
+# its own model, and nothing one model learned is available to the next. When a task has
+# too little data, its model has nothing else to lean on. In transfer learning, a model
+# trained on a source task is a starting point: what it learned (features, weights) flows
+# into the learning of the target task, next to the target's own, smaller dataset.
+
+
+# %%
+def box(ax, x, y, text, color, width=2.6, height=0.9):
+    """A rounded box centred on (x, y) with a label."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0.08",
+            facecolor=color,
+            edgecolor="0.3",
+        )
+    )
+    ax.text(x, y, text, ha="center", va="center", fontsize=9)
+
+
+def arrow(ax, start, end, text="", color="0.3"):
+    ax.annotate(
+        "", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.5}
+    )
+    if text:
+        middle = ((start[0] + end[0]) / 2 + 0.1, (start[1] + end[1]) / 2)
+        ax.text(*middle, text, fontsize=8, color=color, va="center")
+
+
+DATA, MODEL, KNOWLEDGE = "#dbe9f6", "#fde5c8", "#d5efd5"
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+for ax, title in ((left, "Traditional machine learning"), (right, "Transfer learning")):
+    ax.set_xlim(0, 8)
+    ax.set_ylim(0, 6)
+    ax.axis("off")
+    ax.set_title(title, fontsize=11)
+
+# each task learns from scratch, alone
+for x, task in ((2, "task 1"), (6, "task 2")):
+    box(left, x, 5, f"dataset of {task}", DATA)
+    box(left, x, 2.6, f"learning system\nfor {task}", MODEL)
+    arrow(left, (x, 4.45), (x, 3.15), "learn from\nscratch")
+    box(left, x, 0.7, f"model for {task}", MODEL, height=0.7)
+    arrow(left, (x, 2.05), (x, 1.1))
+left.text(4, 2.6, "no link", ha="center", fontsize=8, color="0.5")
+
+# knowledge flows from the source task to the target task
+box(right, 2, 5, "source dataset\n(large, e.g. ImageNet)", DATA)
+box(right, 2, 2.6, "learning system\nfor the source task", MODEL)
+arrow(right, (2, 4.45), (2, 3.15))
+box(right, 6, 5, "target dataset\n(small, e.g. cats vs dogs)", DATA)
+box(right, 6, 2.6, "learning system\nfor the target task", MODEL)
+arrow(right, (6, 4.45), (6, 3.15))
+box(right, 3.5, 1.0, "knowledge:\nfeatures, weights", KNOWLEDGE, width=2.2, height=0.9)
+arrow(right, (2, 2.05), (2.8, 1.5), color="green")
+arrow(right, (4.2, 1.5), (5.2, 2.05), color="green")
+box(right, 6.3, 0.7, "target model", MODEL, width=1.6, height=0.7)
+arrow(right, (6.3, 2.05), (6.3, 1.1))
+fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # ## The formal frame
@@ -74,32 +186,140 @@
 #   examples, learning a shared feature space, freezing or fine-tuning pretrained layers.
 
 # %% [markdown]
-# ## Settings and approaches
+# ## Inductive bias and inductive transfer
 #
-# The **settings** depend on where labels are available and whether the tasks match:
+# A supervised learner is *inductive*: from a finite set of training pairs it infers a
+# mapping that should hold for inputs it has never seen. That leap is only possible because
+# the learner assumes something about the mapping before it sees any data: which functions
+# it can represent (its hypothesis space) and which of them its search prefers (for example
+# the simplest one that fits, or the one gradient descent reaches first from its
+# initialisation). These assumptions are its **inductive bias** (T. M. Mitchell, *The need
+# for biases in learning generalizations*, 1980). A convolutional network, for instance,
+# assumes that the same local pattern means the same thing anywhere in the image.
 #
-# - **Inductive** transfer: the target task differs from the source task, and some labelled
-#   target data exist to induce $f_T$. Everything from notebook 04 on is inductive: the
-#   labelled cats and dogs train a new classifier on ImageNet features.
-# - **Transductive** transfer: the tasks are the same but the domains differ, and labels exist
-#   only in the source; the target domain is seen through unlabelled examples. Domain
-#   adaptation (below) is the main case.
-# - **Unsupervised** transfer: no labels anywhere; the target task is itself unsupervised
+# **Inductive transfer** uses a source task to set the target learner's inductive bias
+# (L. Torrey and J. Shavlik, *Transfer learning*, Handbook of Research on Machine Learning
+# Applications, 2009). The source knowledge can:
+#
+# - *restrict the hypothesis space*: only hypotheses compatible with what the source taught
+#   are allowed (a frozen pretrained base fixes every layer but the head);
+# - *change the search*: the search starts from, or is pulled towards, the source solution
+#   (fine-tuning starts gradient descent from pretrained weights).
+#
+# Two relatives of the same idea: **Bayesian transfer**, where the source model becomes the
+# prior distribution of the target model's parameters, and **hierarchical transfer**, where
+# solutions of simpler source tasks become the building blocks of a harder target task.
+
+# %% [markdown]
+# ## Settings: which data carry labels
+#
+# Pan and Yang sort transfer problems by whether the tasks and domains match and, above all,
+# by where labelled data exist. Traditional machine learning, for comparison, has the same
+# domain and task for training and use, with labels for both.
+
+# %%
+settings = pd.DataFrame(
+    [
+        ("traditional ML", "same", "same", "yes", "yes", "classification, regression"),
+        (
+            "inductive",
+            "same or related",
+            "different, related",
+            "yes: multi-task learning",
+            "yes",
+            "classification, regression",
+        ),
+        (
+            "inductive",
+            "same or related",
+            "different, related",
+            "no: self-taught learning",
+            "yes",
+            "classification, regression",
+        ),
+        (
+            "transductive",
+            "different, related",
+            "same",
+            "yes",
+            "no (unlabelled only)",
+            "classification, regression",
+        ),
+        (
+            "unsupervised",
+            "different, related",
+            "different, related",
+            "no",
+            "no",
+            "clustering, dimensionality reduction",
+        ),
+    ],
+    columns=["setting", "domains", "tasks", "source labels", "target labels", "target tasks"],
+).set_index("setting")
+display(settings)
+
+# %% [markdown]
+#
+# - **Inductive**: the target task differs from the source task, and some labelled target
+#   data exist to induce $f_T$. With labelled source data it resembles *multi-task learning*
+#   (which, unlike transfer, learns all tasks at once and cares about each of them equally);
+#   with unlabelled source data it is *self-taught learning* (Raina et al., 2007: features
+#   learned from unlabelled images help a labelled target task). Everything from notebook 04
+#   on is inductive: the labelled cats and dogs train a new classifier on ImageNet features.
+# - **Transductive**: the tasks are the same but the domains differ, and labels exist only in
+#   the source; the target domain is seen through unlabelled examples. Domain adaptation
+#   (below), sample-selection bias and covariate shift belong here.
+# - **Unsupervised**: no labels anywhere; the target task is itself unsupervised
 #   (clustering, dimensionality reduction, density estimation).
+
+# %% [markdown]
+# ## Approaches: what is transferred
 #
-# The **approaches** differ in *what* they carry over:
-#
-# - **Instance transfer**: reuse source examples directly, typically re-weighted so that
-#   those resembling the target count more (importance weighting, boosting variants such as
-#   TrAdaBoost).
-# - **Feature-representation transfer**: learn a representation in which the domains look
-#   alike and the target task is easy; a pretrained network's activations are one.
-# - **Parameter transfer**: source and target models share parameters or priors over them;
-#   starting from pretrained weights and fine-tuning them belongs here.
-# - **Relational-knowledge transfer**: carry over relations between data points (for
-#   instance in social or citation networks), assuming the relations, not the points, are
-#   alike.
-#
+# The approaches differ in *what* they carry over. The table gives typical methods of each
+# (as the survey and the course slides list them), with their usual strengths and weaknesses.
+
+# %%
+approaches = pd.DataFrame(
+    [
+        (
+            "instance transfer",
+            "source examples, re-weighted so that those resembling the target count more",
+            "TrAdaBoost (Dai et al., 2007); importance weighting, density-ratio estimation, "
+            "kernel mean matching",
+            "simple when the domains overlap",
+            "needs source examples close to the target",
+        ),
+        (
+            "feature-representation transfer",
+            "a representation in which the domains look alike and the target task is easy",
+            "self-taught learning (Raina et al., 2007); multi-task structure learning (Ando and "
+            "Zhang, 2005; Argyriou et al., 2007); structural correspondence learning; transfer "
+            "component analysis; a pretrained network's activations",
+            "works with most learners, usually works well",
+            "the representation is hard to learn and can overfit",
+        ),
+        (
+            "parameter transfer",
+            "parameters, or priors over them, shared by the source and target models",
+            "learning to learn; regularised multi-task learning (Evgeniou and Pontil, 2004); "
+            "shared Gaussian-process priors; pretrained weights, frozen or fine-tuned",
+            "direct; exploits how similar the two models are",
+            "the shared parameters can be hard to train to convergence",
+        ),
+        (
+            "relational-knowledge transfer",
+            "relations between data points (social or citation networks), assumed alike",
+            "mapping methods, e.g. mapping Markov logic networks between domains "
+            "(Mihalkova et al., 2007)",
+            "the approach for data that are not i.i.d.",
+            "little studied; needs related relational structure",
+        ),
+    ],
+    columns=["approach", "what is transferred", "typical methods", "strength", "weakness"],
+).set_index("approach")
+display(approaches)
+
+# %% [markdown]
 # Which approach has been used in which setting (after Pan and Yang's survey):
 #
 # | Approach | Inductive | Transductive | Unsupervised |
@@ -108,6 +328,10 @@
 # | Feature-representation transfer | ✓ | ✓ | ✓ |
 # | Parameter transfer | ✓ | | |
 # | Relational-knowledge transfer | ✓ | | |
+#
+# Deep transfer learning, the rest of this course, is mostly *parameter* transfer (reusing
+# and fine-tuning pretrained weights) and *feature-representation* transfer (a frozen
+# network's activations as the input of a new model), in the inductive setting.
 
 # %% [markdown]
 # ## Deep transfer learning
@@ -144,31 +368,14 @@
 # pretrained weights become a starting point that training is allowed to move, the more so the
 # further the target is from the source.
 #
-# These are rules of thumb, not laws: notebooks 04 to 06 measure them on cats vs dogs, and
-# notebook 09 on digits, which are far from ImageNet photos.
+# These are rules of thumb, not laws: notebooks 04 to 06 try the strategies on cats vs dogs,
+# and notebook 09 on digits, which are far from ImageNet photos.
 
 # %% [markdown]
 # ### Inside VGG-16
 #
-# The cells below build VGG-16's convolutional base (`include_top=False`) and count what each
-# strategy trains. With `WEIGHTS=None` (the default here) the weights are random: no download,
-# and parameter counts do not depend on the weights' values. `WEIGHTS="imagenet"` or a path to
-# the weights file gives the same counts.
-
-# %% tags=["parameters"]
-IMAGE_SIZE = 150
-WEIGHTS = None
-SEED = 42
-
-# %%
-import keras
-import pandas as pd
-from IPython.display import display
-
-from utils import pretrained
-
-keras.utils.set_random_seed(SEED)
-SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
+# The cells below build VGG-16's convolutional base (`include_top=False`, input
+# `IMAGE_SIZE` pixels) and count what each strategy trains.
 
 # %%
 base = keras.applications.VGG16(
@@ -254,6 +461,116 @@ print("in the three dense layers of its ImageNet classifier")
 del full
 
 # %% [markdown]
+# ## Well-known pretrained models
+#
+# Transfer needs a model that does well on a large source task. Many research groups publish
+# theirs, and `keras.applications` ships the best-known image models with their ImageNet
+# weights. The table says what each was trained on; "ImageNet" means the ILSVRC-2012
+# classification set, about 1.28 million training photos in 1,000 classes.
+
+# %%
+columns = ["model", "paper", "trained on", "known for"]
+vision = pd.DataFrame(
+    [
+        (
+            "AlexNet",
+            "Krizhevsky, Sutskever and Hinton, 2012",
+            "ImageNet",
+            "won ILSVRC 2012; its 4,096 penultimate activations were early off-the-shelf features",
+        ),
+        (
+            "VGG-16, VGG-19",
+            "Simonyan and Zisserman, 2014",
+            "ImageNet",
+            "3 x 3 convolutions, 16 or 19 layers; 2nd in ILSVRC 2014 classification; "
+            "notebooks 04-06",
+        ),
+        (
+            "Inception V3",
+            "Szegedy et al., 2016",
+            "ImageNet",
+            "factorised Inception modules; notebook 08",
+        ),
+        (
+            "ResNet-50",
+            "He et al., 2016",
+            "ImageNet",
+            "residual (skip) connections; the ResNet family won ILSVRC 2015",
+        ),
+        (
+            "Xception",
+            "Chollet, 2017",
+            "ImageNet (the Keras weights)",
+            "depthwise-separable convolutions throughout",
+        ),
+        ("MobileNet", "Howard et al., 2017", "ImageNet", "small and fast, for phones"),
+        (
+            "EfficientNet B0-B7",
+            "Tan and Le, 2019",
+            "ImageNet",
+            "depth, width and resolution scaled together",
+        ),
+    ],
+    columns=columns,
+).set_index("model")
+text = pd.DataFrame(
+    [
+        (
+            "word2vec",
+            "Mikolov et al., 2013",
+            "the published vectors: Google News, about 100 billion words",
+            "a fixed vector per word: 300 values, 3 million words and phrases",
+        ),
+        (
+            "GloVe",
+            "Pennington, Socher and Manning, 2014",
+            "Wikipedia + Gigaword (6 billion tokens); Common Crawl (42 and 840 billion); "
+            "Twitter (27 billion)",
+            "a fixed vector per word, from co-occurrence counts",
+        ),
+        (
+            "fastText",
+            "Bojanowski et al., 2017",
+            "Wikipedia; later (Grave et al., 2018) Common Crawl + Wikipedia in 157 languages",
+            "word vectors from character n-grams, so unseen words get one too",
+        ),
+        (
+            "ELMo",
+            "Peters et al., 2018",
+            "the 1 Billion Word Benchmark",
+            "context-dependent word vectors from a bidirectional LSTM language model",
+        ),
+        (
+            "Universal Sentence Encoder",
+            "Cer et al., 2018",
+            "web text (Wikipedia, news, question-answer pages, forums) and the SNLI corpus",
+            "a vector per sentence",
+        ),
+        (
+            "GPT",
+            "Radford et al., 2018",
+            "BooksCorpus (about 7,000 unpublished books)",
+            "a Transformer language model, fine-tuned per task",
+        ),
+        (
+            "BERT",
+            "Devlin et al., 2019",
+            "BooksCorpus (800 million words) + English Wikipedia (2,500 million words)",
+            "a bidirectional Transformer encoder, fine-tuned per task",
+        ),
+    ],
+    columns=columns,
+).set_index("model")
+display(vision, text)
+
+# %% [markdown]
+# Text is harder to transfer than images because tasks vary so much; the word vectors
+# (word2vec, GloVe, fastText) transfer a representation of words only; ELMo's pretrained
+# network computes context-dependent features for a new model, the way notebook 04 uses
+# VGG-16's; GPT and BERT transfer a whole network that is then fine-tuned, as notebook 06
+# does with VGG-16.
+
+# %% [markdown]
 # ## Related kinds of transfer
 #
 # - **Domain adaptation**: the transductive case where the task is the same and only the
@@ -263,17 +580,76 @@ del full
 # - **Domain confusion**: one way of learning such shared features. Besides the task loss, the
 #   network is trained so that a *domain classifier* cannot tell from its features whether an
 #   example is from the source or the target (a confusion loss, or adversarially through a
-#   gradient-reversal layer, as in Ganin and Lempitsky, 2015). Features that carry no domain
-#   information transfer better.
+#   gradient-reversal layer: Tzeng et al., *Simultaneous deep transfer across domains and
+#   tasks*, ICCV 2015; Ganin et al., *Domain-adversarial training of neural networks*, JMLR
+#   2016). A simpler relative aligns the two domains' feature statistics directly (Sun, Feng
+#   and Saenko, *Return of frustratingly easy domain adaptation*, AAAI 2016). Features that
+#   carry no domain information transfer better.
 # - **Multi-task learning**: several related tasks are learned *at the same time* with a shared
 #   representation, each task acting as a regulariser for the others; there is no source and
 #   target, every task is both.
 # - **One-shot (few-shot) learning**: learning a class from one or a few examples, usually by
 #   reusing a representation learned on other classes and comparing new examples to the few
-#   known ones (siamese or prototypical networks).
+#   known ones (siamese or prototypical networks). The term goes back to Fei-Fei, Fergus and
+#   Perona, *One-shot learning of object categories*, IEEE TPAMI 2006.
 # - **Zero-shot learning**: recognising classes with *no* training example at all, through side
 #   information shared by seen and unseen classes (attributes, text descriptions, word
-#   embeddings): a "zebra" can be recognised as a striped, horse-like animal.
+#   embeddings): a "zebra" can be recognised as a striped, horse-like animal. Goodfellow,
+#   Bengio and Courville's *Deep Learning* (2016) frame it as learning $P(y \mid x, T)$,
+#   with $T$ a description of the task.
+# - **Multi-source transfer**: several source domains at once; the hard part is judging which
+#   sources are related to the target and how much to trust each.
+
+# %% [markdown]
+# ## Applications
+#
+# - **Computer vision**: classifiers for new classes on top of ImageNet networks (this
+#   course), object detection and segmentation built on pretrained backbones, face
+#   recognition, medical images (few labelled scans, pretrained on photos), neural style
+#   transfer (which uses a pretrained VGG's features to measure content and style).
+# - **Text**: pretrained word vectors or language models fine-tuned for sentiment analysis,
+#   document classification, question answering, named-entity recognition, spam filters with
+#   little labelled mail of one company.
+# - **Speech and audio**: a speech-recognition model trained on a language with much data
+#   (English) adapted to one with less (German, or a regional language such as Taiwanese),
+#   and speaker recognition.
+# - **Small-data and personalised problems**: recommending a new product with no sales
+#   history from the purchase records of a related one; adapting a general model of how
+#   people use their phones to one user's habits.
+# - **Simulation to reality**: policies or detectors trained on simulated or game images
+#   (cheap to label) transferred to real ones.
+#
+# ## Advantages
+#
+# - **Less labelled data**: a few thousand photos instead of millions, which matters when
+#   labels are expensive (medical images) or do not exist yet (a new product, a new domain).
+# - **Less time and computation**: training a head or a few blocks takes minutes or hours on
+#   one machine instead of days on many; the pretrained model was trained once, for everyone.
+#   That also saves the energy, and the emissions, of training large networks again.
+# - **Better models**: on a small target set, a model that starts from good features usually
+#   generalises better than one trained from scratch (notebooks 02-06 measure how much on
+#   cats vs dogs; notebook 09 tests a source far from its target, where it may not).
+# - **Reuse**: existing data and models keep their value, and a new domain can be served
+#   quickly, before much data has been collected in it.
+#
+# ## Three ways transfer can help
+#
+# Plot the target task's performance against the amount of training (epochs, or training
+# examples) for a learner with transfer and one without. Torrey and Shavlik (2009) name three
+# ways the transfer curve can be better:
+#
+# 1. **Higher start**: before any training on the target, the transferred model already does
+#    better than the untrained one (its initial performance is higher).
+# 2. **Higher slope**: performance improves faster, so the learner reaches a given level with
+#    fewer epochs or fewer examples.
+# 3. **Higher asymptote**: the best performance reached at the end is higher than what
+#    learning from scratch ever reaches.
+#
+# A method can give any of the three, all of them, or none (negative transfer, below). We do
+# not draw these curves by hand: the data-size experiment of this course, in the section
+# **How much data does transfer save?**, measures validation accuracy against the number of
+# training photos per class for the CNN from scratch and for frozen VGG-16 features, and
+# plots the curves you can read the three effects from.
 
 # %% [markdown]
 # ## Challenges
@@ -300,6 +676,8 @@ del full
 # $\lambda$ involves target labels, so it cannot be checked in the unsupervised case, and the
 # finite-sample versions of the bound add complexity terms that make it loose for deep
 # networks. It explains *why* transfer works or fails rather than predicting accuracies.
+# Other attempts to quantify transfer measure how related two tasks are, for instance with
+# Kolmogorov complexity (Mahmud and Ray, 2007) or graph-based measures (Eaton et al., 2008).
 
 # %% [markdown]
 # ## Where each idea is in code
@@ -313,6 +691,68 @@ del full
 # | 04 VGG-16 feature extractor | frozen base; dense head, logistic regression | frozen features |
 # | 05 features + augmentation | frozen base in the model, augmented photos | frozen, augmented |
 # | 06 VGG-16 fine-tuning | blocks 4 and 5 trained at a small learning rate | fine-tuning |
-# | 07 evaluation | every model on the test split | does transfer pay off? |
+# | 07 evaluation | every model on the test split, scored once | does transfer pay off? |
 # | 08 dog breeds | frozen InceptionV3 and a head for 120 breeds | fine-grained, many classes |
 # | 09 negative transfer | MNIST 8 vs 6: pixels vs VGG-16 features | when transfer hurts |
+
+# %% [markdown]
+# ## Further reading
+#
+# The course material:
+#
+# - D. Sarkar, R. Bali, T. Ghosh, *Hands-On Transfer Learning with Python*, Packt, 2018
+#   (chapters 4-6; code: <https://github.com/dipanjanS/hands-on-transfer-learning-with-python>).
+# - D. Sarkar, "A Comprehensive Hands-on Guide to Transfer Learning with Real-World
+#   Applications in Deep Learning", Towards Data Science, 2018:
+#   <https://towardsdatascience.com/a-comprehensive-hands-on-guide-to-transfer-learning-with-real-world-applications-in-deep-learning-212bf3b2f27a>
+# - F. Chollet, "Building powerful image classification models using very little data", The
+#   Keras Blog, 2016:
+#   <https://blog.keras.io/building-powerful-image-classification-models-using-very-little-data.html>
+# - The Keras guide "Transfer learning & fine-tuning" (F. Chollet):
+#   <https://keras.io/guides/transfer_learning/>
+#
+# The papers:
+#
+# - S. J. Pan and Q. Yang, "A Survey on Transfer Learning", *IEEE Transactions on Knowledge
+#   and Data Engineering* 22(10), 2010: <https://doi.org/10.1109/TKDE.2009.191>
+# - J. Yosinski, J. Clune, Y. Bengio, H. Lipson, "How transferable are features in deep
+#   neural networks?", NeurIPS (then NIPS) 2014: <https://arxiv.org/abs/1411.1792>
+# - K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
+#   Recognition", 2014: <https://arxiv.org/abs/1409.1556>
+# - C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna, "Rethinking the Inception
+#   Architecture for Computer Vision", CVPR 2016: <https://arxiv.org/abs/1512.00567>
+# - R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
+#   Gradient-based Localization", ICCV 2017: <https://arxiv.org/abs/1610.02391>
+# - S. Ben-David, J. Blitzer, K. Crammer, A. Kulesza, F. Pereira, J. W. Vaughan, "A theory of
+#   learning from different domains", *Machine Learning* 79, 2010:
+#   <https://doi.org/10.1007/s10994-009-5152-4>
+# - L. Torrey and J. Shavlik, "Transfer Learning", in *Handbook of Research on Machine
+#   Learning Applications and Trends*, IGI Global, 2009 (inductive transfer; higher start,
+#   slope and asymptote).
+# - M. T. Rosenstein, Z. Marx, L. P. Kaelbling, T. G. Dietterich, "To transfer or not to
+#   transfer", NIPS 2005 workshop on inductive transfer (negative transfer).
+#
+# ## Takeaways
+#
+# - Transfer learning reuses what a model learned on a source task with plenty of data for a
+#   target task with less, instead of learning every task in isolation.
+# - Pan and Yang's frame: domains and tasks; three settings by where the labels are
+#   (inductive, transductive, unsupervised); four approaches by what is transferred
+#   (instances, feature representations, parameters, relations).
+# - Deep transfer learning uses a pretrained network as is, as a frozen feature extractor, or
+#   as the starting point of fine-tuning; the more it trains (from thousands to tens of
+#   millions of parameters on VGG-16, counted above), the more target data it needs.
+# - Transfer can give a higher start, a higher slope and a higher asymptote, or hurt
+#   (negative transfer): whether it helps is measured against a baseline without transfer,
+#   which is what the rest of the course does.
+#
+# ## What a full run costs
+#
+# Only model construction, no training: the VGG-16 base (with `WEIGHTS`) and the complete
+# VGG-16 with random weights; with `WEIGHTS="imagenet"` the base's weights are downloaded
+# once (58.9 MB) unless they are already on disk.
+#
+# - **Book settings on a GPU**: not measured here (nothing in it needs a GPU).
+# - **`cpu` profile on a 2-core laptop**: 16 s (0.27 minutes) in the project's run of
+#   2026-11-23 recorded in `BENCHMARKS.md` (the notebook before this version's figure and
+#   tables, which add well under a second).

@@ -8,6 +8,7 @@ training split only, and every saved ``.h5`` loading without ``utils``.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -90,6 +91,34 @@ def assert_reloaded_best(summary: pd.DataFrame, infos: dict[str, dict]) -> None:
         assert row["best_epoch"] == info["best_epoch"] and row["params"] == info["params"]
 
 
+def assert_describes_the_run(text: str, label: str, info: dict) -> None:
+    """The sentences about the curves are printed from this run's history: the gap line
+    carries the sidecar's ``train_val_gap`` and the kept epoch, and the validation-loss line
+    says whether the loss turned up before the last epoch."""
+    gap_line = (
+        rf"{label}: train-validation accuracy gap at the kept epoch \((\d+)\): ([+-]\d\.\d{{3}})"
+    )
+    (match,) = re.findall(gap_line, text)
+    assert int(match[0]) == info["best_epoch"]
+    assert float(match[1]) == pytest.approx(info["train_val_gap"], abs=5e-4)
+    best, epochs = info["best_epoch"], info["epochs"]
+    if best < epochs:
+        assert f"{label}: validation loss turned up after epoch {best} of {epochs}" in text
+    else:
+        assert (
+            f"{label}: validation loss was still at its lowest at the last epoch ({epochs})" in text
+        )
+
+
+def comparison_sentence(label: str, value: float, other_label: str, other: float) -> str:
+    difference = 100 * (value - other)
+    side = "above" if difference > 0 else "below" if difference < 0 else "level with"
+    return (
+        f"validation accuracy of the {label} is {value:.3f}, "
+        f"{abs(difference):.1f} points {side} the {other_label}'s ({other:.3f})"
+    )
+
+
 def test_notebook_02_trains_reloads_and_saves_both_cnns(workspace, run_notebook):
     nb = run_notebook("02", **parameters(workspace))
     size = SMALL["IMAGE_SIZE"]
@@ -109,6 +138,17 @@ def test_notebook_02_trains_reloads_and_saves_both_cnns(workspace, run_notebook)
     assert list(summary.index) == list(infos)
     assert_reloaded_best(summary, infos)
     assert_loads_without_utils(*(workspace.models / f"{name}.h5" for name in infos))
+
+    # the sentences that depend on numbers are printed from this run's numbers
+    assert_describes_the_run(text, "basic CNN", infos["cats_dogs_basic_cnn"])
+    assert_describes_the_run(text, "dropout CNN", infos["cats_dogs_cnn_dropout"])
+    basic_acc, dropout_acc = summary["val_accuracy"]
+    assert comparison_sentence("dropout CNN", dropout_acc, "basic CNN", basic_acc) in text
+    for name, info in infos.items():
+        assert f"{name}: train-validation accuracy gap {info['train_val_gap']:+.3f}" in text
+    # book figures only in columns that name their split
+    assert "book_val_accuracy" in text and "book_test_accuracy" in text
+    assert "book_val_accuracy" not in summary.columns  # the saved summary is this run's only
 
 
 def test_notebook_02_at_the_books_size_under_mirrored_strategy(workspace, run_notebook):
@@ -131,6 +171,14 @@ def code_cell(nb, marker: str) -> str:
 
 def test_notebook_03_augments_the_training_split_only(workspace, run_notebook, tmp_path):
     previews = tmp_path / "previews"
+    # a notebook-02 summary in RESULTS_DIR (made-up figures) to compare with
+    earlier = {"params": 1, "epochs": 2, "best_epoch": 1, "val_loss": 0.7, "train_val_gap": 0.1}
+    pd.DataFrame(
+        [
+            {"model": "cats_dogs_basic_cnn", **earlier, "val_accuracy": 0.5},
+            {"model": "cats_dogs_cnn_dropout", **earlier, "val_accuracy": 0.55},
+        ]
+    ).set_index("model").to_csv(workspace.results / "02_cnn_from_scratch_summary.csv")
     nb = run_notebook("03", **parameters(workspace, PREVIEW_DIR=str(previews), N_PREVIEWS=2))
     text = cell_text(nb)
     size = SMALL["IMAGE_SIZE"]
@@ -161,6 +209,13 @@ def test_notebook_03_augments_the_training_split_only(workspace, run_notebook, t
     summary = pd.read_csv(workspace.results / "03_cnn_augmentation_summary.csv", index_col=0)
     assert list(summary.index) == ["cats_dogs_cnn_img_aug"]
     assert_reloaded_best(summary, {"cats_dogs_cnn_img_aug": info})
+    assert_describes_the_run(text, "augmented CNN", info)
+    augmented = summary.loc["cats_dogs_cnn_img_aug", "val_accuracy"]
+    assert comparison_sentence("augmented CNN", augmented, "dropout CNN", 0.55) in text
+    assert (
+        f"cats_dogs_cnn_img_aug: train-validation accuracy gap {info['train_val_gap']:+.3f}" in text
+    )
+    assert "book_val_accuracy" in text
 
     assert (workspace.results / "cats_dogs_augmented_samples.png").is_file()
     written = sorted(p.name for p in previews.iterdir())
