@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.conftest import CATS_DOGS_SOURCE, DOG_BREEDS_SOURCE, HAVE_SHARED, cell_text, write_image
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 
 def test_notebook_01_builds_and_reuses_splits(tmp_path, run_notebook):
