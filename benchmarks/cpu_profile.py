@@ -59,6 +59,7 @@ def run_profile(args: argparse.Namespace, run_dir: Path) -> pd.DataFrame:
         breeds_source=args.breeds_source,
         mnist=args.mnist,
         cache_dir=str(run_dir / "cache"),  # cold: the first extraction is measured
+        force=True,  # a split built from another source or with other sizes is rebuilt
     )
     _, rows = runner.run(config)
     table = pd.DataFrame(rows)
@@ -98,7 +99,12 @@ def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"notebook": str}).rename(columns={"Unnamed: 0": ""})
 
 
-def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
+def load() -> str:
+    """The 1, 5 and 15-minute load averages (``uptime``): a benchmark wants them near 0."""
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def report(run_dir: Path, command: str, total_seconds: float | None, loads=None) -> str:
     """BENCHMARKS.md from the results a cpu-profile run folder holds."""
     results = run_dir / "results"
     out = [
@@ -113,6 +119,8 @@ def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
     ]
     if total_seconds:
         out.append(f"- Total wall time: {total_seconds / 60:.1f} min")
+    if loads:
+        out.append(f"- Load average (1 / 5 / 15 min) before: {loads[0]}; after: {loads[1]}")
     times = _read(results / "notebook_times.csv")
     if times is not None:
         times["minutes"] = times["seconds"] / 60
@@ -127,7 +135,8 @@ def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
         out += ["", "## Cats vs dogs: every model on the test photos (notebook 07)", ""]
         out.append(_md(table))
     for name, title in [
-        ("04_extraction_benchmark.csv", "Feature extraction: streamed from disk vs raw predict"),
+        ("02_cnn_from_scratch_summary.csv", "From scratch, validation (notebook 02)"),
+        ("04_vgg16_feature_extractor.csv", "Frozen VGG-16 features, validation (notebook 04)"),
         ("04_preprocessing_comparison.csv", "Preprocessing: VGG-16's own vs x/255 (notebook 04)"),
         ("05_vgg16_augmentation_routes.csv", "Augmentation routes (notebook 05)"),
         ("06_vgg16_fine_tuning.csv", "Fine-tuning (notebook 06)"),
@@ -136,19 +145,6 @@ def report(run_dir: Path, command: str, total_seconds: float | None) -> str:
         frame = _read(results / name)
         if frame is not None:
             out += ["", f"## {title}", "", _md(frame)]
-    summary = results / "04_summary.json"
-    if summary.is_file():
-        facts = json.loads(summary.read_text())
-        first = sum(facts.get("extraction_seconds", {}).values())
-        hit = facts.get("cache_hit_seconds")
-        if first and hit is not None:
-            out += [
-                "",
-                "## Feature cache",
-                "",
-                f"First extraction of all three splits: {first:.0f} s; the same call again "
-                f"(cache hit): {hit:.1f} s ({100 * hit / first:.2f} % of the first).",
-            ]
     for breeds in sorted(results.glob("dog_breeds_*_test_metrics.csv")):
         out += ["", f"## Dog breeds ({breeds.stem})", "", _md(_read(breeds))]
     memory = results / "memory_08.json"
@@ -178,15 +174,17 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
     run_dir = Path(args.run_dir).resolve()
-    total = None
+    total = loads = None
     if not args.report_only:
+        before = load()
         start = time.perf_counter()
         run_profile(args, run_dir)
         total = time.perf_counter() - start
+        loads = (before, load())
         if args.breeds_source:
             run_memory(args, run_dir)
     command = "python benchmarks/cpu_profile.py " + " ".join(sys.argv[1:])
-    Path(args.out).write_text(report(run_dir, command, total))
+    Path(args.out).write_text(report(run_dir, command, total, loads))
     print(f"wrote {args.out}")
     return 0
 
