@@ -18,7 +18,7 @@ from collections import defaultdict
 import pandas as pd
 import papermill as pm
 
-from utils import runner
+from utils import runner, site
 from utils.split_folder import DatasetError
 
 
@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--data-root", help="where splits are kept between runs (default: data/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--no-site", action="store_true", help="no pages (default: writes <run>/site/index.html)"
+    )
     return parser.parse_args(argv)
 
 
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if table:
         print("\nResults (notebook 07):\n" + table)
     print(f"\nEverything was written to {run_dir}")
+    if not args.no_site:  # the executed course as pages (also: python -m utils.site RUN_DIR)
+        print(f"Read it in a browser: {site.build_site(run_dir)}")
     return 0
 
 
