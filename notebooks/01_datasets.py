@@ -107,8 +107,10 @@ fig = image_grid(read_images(paths, (IMAGE_SIZE, IMAGE_SIZE)), titles, ncols=SAM
 # photos always keeps one for training). Skipped, with a note, when the data is not there.
 
 # %%
-breeds_ready = split_folder.split_exists(BREEDS_DATA_DIR) and not FORCE
-if breeds_ready:
+breeds_ready = bool(BREEDS_DATA_DIR) and split_folder.split_exists(BREEDS_DATA_DIR) and not FORCE
+if not BREEDS_DATA_DIR:
+    print("No dog-breed split asked for (BREEDS_DATA_DIR = None).")
+elif breeds_ready:
     print(f"Reusing the split in {Path(BREEDS_DATA_DIR).resolve()}")
 elif BREEDS_SOURCE_DIR and Path(BREEDS_SOURCE_DIR).is_dir():
     print(builder.build_dog_breeds(BREEDS_DATA_DIR, BREEDS_SOURCE_DIR, force=FORCE).report())

@@ -124,7 +124,8 @@ def test_own_folders_with_three_classes(tmp_path):
         size=(72, 60),
     )
     run_dir = tmp_path / "run"
-    weights = str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else "None"
+    weights = ["--weights", str(VGG16_WEIGHTS)] if VGG16_WEIGHTS.is_file() else []
+    weights = weights or ["--set", "WEIGHTS=None"]
     result = run_all(
         "--profile",
         "smoke",
@@ -134,8 +135,7 @@ def test_own_folders_with_three_classes(tmp_path):
         str(run_dir),
         "--cache-dir",
         str(tmp_path / "cache"),
-        "--set",
-        f"WEIGHTS={weights}",
+        *weights,
         "--data-root",
         str(tmp_path / "data"),
     )
@@ -148,7 +148,12 @@ def test_own_folders_with_three_classes(tmp_path):
     assert model.output_shape[-1] == 3  # a softmax head, chosen from the data
     table = (run_dir / "results" / "07_model_evaluation.csv").read_text()
     assert table.count("\n") >= 3
-    assert "08_dog_breeds" not in {p.stem for p in (run_dir / "notebooks").glob("*.ipynb")}
+    executed = {p.stem for p in (run_dir / "notebooks").glob("*.ipynb")}
+    # 01 shows the user's own split; 08, the multi-class recipe, runs on three classes
+    assert {"01_datasets", "08_dog_breeds"} <= executed
+    assert "00_concepts" not in executed and "09_negative_transfer" not in executed
+    nb01 = nbformat.read(run_dir / "notebooks" / "01_datasets.ipynb", as_version=4)
+    assert "blue" in str(nb01.cells) and "green" in str(nb01.cells)
 
 
 def test_failing_notebook_shows_the_cell(tmp_path):

@@ -8,6 +8,7 @@ second run reuses them. Profiles set the notebook parameters; anything can be ov
 from __future__ import annotations
 
 import ast
+import csv
 import logging
 import shutil
 import time
@@ -31,8 +32,9 @@ from utils.split_folder import DatasetError
 
 ROOT = NOTEBOOKS_DIR.parent
 ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09")
-# The notebooks that run on a user's own folders (the cats-vs-dogs case study, 02 to 07).
-OWN_DATA_NOTEBOOKS = ("02", "03", "04", "05", "06", "07")
+# The notebooks that run on a user's own folders: the case study, 01 to 07, and 08 (the
+# multi-class recipe) when the folder has 3 or more classes.
+OWN_DATA_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
 # The notebooks that read the cats-vs-dogs split (00, 08 and 09 bring their own data).
 CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
 
@@ -44,10 +46,10 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "all": {"IMAGE_SIZE": 64, "BATCH_SIZE": 8, "EPOCHS": 1},
         "01": {"SAMPLES_PER_CLASS": 3},
         "03": {"N_PREVIEWS": 2},
-        "04": {"COMPARE_PER_CLASS": 10, "COMPARE_TEST_PER_CLASS": 5, "BENCHMARK_IMAGES": 16},
+        "04": {"COMPARE_PER_CLASS": 10, "COMPARE_VALIDATION_PER_CLASS": 5},
         "05": {"AUG_PASSES": 1, "CACHED_EPOCHS": 1},
         "06": {"WARMUP_EPOCHS": 1, "SLIDES_EPOCHS": 1},
-        "08": {"IMAGE_SIZE": 64, "N_SHOW": 4, "USE_CACHED_FEATURES": True},
+        "08": {"IMAGE_SIZE": 75, "N_SHOW": 4, "USE_CACHED_FEATURES": True},  # InceptionV3: >= 75
         "09": {"N_SAMPLES": 200, "IMAGE_SIZE": 32, "FOLDS": 3, "RUN_VARIANTS": False},
     },
     # Real data, CPU-friendly epochs and the cached-features routes (a 2-core laptop).
@@ -288,12 +290,14 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
         "TEST": split["test"],
         "PREVIEW_DIR": str(run_dir / "results" / "augmented_previews"),
     }
-    if number == "01":
-        values["BREEDS_DATA_DIR"] = str(ROOT / "data" / "dog-breeds")
-        values["BREEDS_SOURCE_DIR"] = config.breeds_source
+    if number == "01":  # your own folders: their split only, no dog breeds
+        own = bool(config.own_data)
+        values["BREEDS_DATA_DIR"] = None if own else str(ROOT / "data" / "dog-breeds")
+        values["BREEDS_SOURCE_DIR"] = None if own else config.breeds_source
     if number == "08":
-        values["DATA_DIR"] = str(ROOT / "data" / "dog-breeds")
-        values["SOURCE_DIR"] = config.breeds_source
+        if not config.own_data:  # the multi-class recipe on your folders' split otherwise
+            values["DATA_DIR"] = str(ROOT / "data" / "dog-breeds")
+        values["SOURCE_DIR"] = None if config.own_data else config.breeds_source
         if config.weights:  # a VGG-16 file: InceptionV3's weights are not there
             values["BACKBONE"] = "vgg16"
     if number == "09":
@@ -305,10 +309,13 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
     return {k: v for k, v in values.items() if k in declared and (k != "DATA_DIR" or v)}
 
 
-def skip_reason(number: str, config: RunConfig) -> str | None:
+def skip_reason(number: str, config: RunConfig, data_dir: Path | None = None) -> str | None:
     """Why a notebook cannot run in this configuration, or None."""
     if number not in config.notebooks:
         return "not selected"
+    if config.own_data and number == "08":
+        n = len(split_folder.split_counts(data_dir).index) - 1 if data_dir else 0
+        return None if n >= 3 else f"{n} classes: the multi-class recipe needs 3 or more"
     if config.own_data and number not in OWN_DATA_NOTEBOOKS:
         return "part of the Kaggle case studies, not of a run on your own folders"
     if number == "08" and not (
@@ -345,7 +352,7 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
         raise
     rows = []
     for number in ORDER:
-        reason = skip_reason(number, config)
+        reason = skip_reason(number, config, data_dir)
         if reason:
             rows.append({"notebook": number, "status": f"skipped: {reason}", "seconds": 0.0})
             continue
@@ -363,12 +370,27 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
             )
         except pm.PapermillExecutionError as err:
             err.executed_notebook = executed  # where the reader finds the failing cell
+            rows.append(
+                {"notebook": number, "status": "failed", "seconds": time.perf_counter() - start}
+            )
+            write_times(run_dir, rows)
             raise
         finally:
             logging.getLogger("papermill").removeHandler(handler)
             handler.close()
         rows.append({"notebook": number, "status": "ok", "seconds": time.perf_counter() - start})
+    write_times(run_dir, rows)
     return run_dir, rows
+
+
+def write_times(run_dir: Path, rows: list[dict[str, Any]]) -> Path:
+    """The wall time of each notebook, ``results/run_times.csv`` (read by ``utils.site``)."""
+    path = Path(run_dir) / "results" / "run_times.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["notebook", "status", "seconds"])
+        writer.writeheader()
+        writer.writerows({**row, "seconds": f"{row['seconds']:.1f}"} for row in rows)
+    return path
 
 
 def results_table(run_dir: Path) -> str | None:
