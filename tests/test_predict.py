@@ -1,4 +1,4 @@
-"""predict.py and utils.predict: inputs, outputs, sidecar checks, bad files and bad models.
+"""predict.py: inputs, outputs, sidecar checks, bad files and bad models.
 
 Tests named ``test_14_5_*`` and ``test_15_N_*`` cover the items of issues 14 and 15.
 """
@@ -24,7 +24,6 @@ from PIL import Image, ImageOps
 
 import predict
 from tests.conftest import CATS_DOGS_SOURCE, HAVE_SHARED, ROOT, write_image
-from utils import predict as up
 from utils.saving import save_model
 
 SIZE = 24
@@ -104,7 +103,9 @@ def _run(*args, **kwargs):
 
 
 def test_collect_images_recursive_case_insensitive(photos):
-    files, problems = up.collect_images([photos, photos / "good.jpg", photos / "notes.txt", "nope"])
+    files, problems = predict.collect_images(
+        [photos, photos / "good.jpg", photos / "notes.txt", "nope"]
+    )
     names = sorted(f.name for f in files)
     assert names == [
         "GOOD2.PNG",
@@ -117,7 +118,7 @@ def test_collect_images_recursive_case_insensitive(photos):
     assert problems == [("nope", "no such file or folder")]
     empty = photos / "empty"
     empty.mkdir()
-    assert up.collect_images([empty])[1][0][1] == "no image files in this folder"
+    assert predict.collect_images([empty])[1][0][1] == "no image files in this folder"
 
 
 def test_one_line_errors():
@@ -127,11 +128,11 @@ def test_one_line_errors():
 
     with pytest.raises(tf.errors.OpError) as caught:
         read_images([str(ROOT / "README.md")], SIZE)
-    line = up.one_line(caught.value)
+    line = predict.one_line(caught.value)
     assert "\n" not in line and "{{" not in line and "[Op:" not in line and line
-    assert up.one_line(ValueError("a\n  b   c")) == "a b c"
-    assert up.one_line(KeyError()) == "KeyError"
-    assert len(up.one_line(ValueError("x" * 1000))) == 300
+    assert predict.one_line(ValueError("a\n  b   c")) == "a b c"
+    assert predict.one_line(KeyError()) == "KeyError"
+    assert len(predict.one_line(ValueError("x" * 1000))) == 300
 
 
 def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
@@ -139,9 +140,9 @@ def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
     from utils.saving import load_model
 
     model, info = load_model(saved[0])
-    files, _ = up.collect_images([photos])
+    files, _ = predict.collect_images([photos])
     seen = []
-    table, errors = up.predict_files(
+    table, errors = predict.predict_files(
         model,
         files,
         info["class_names"],
@@ -165,7 +166,7 @@ def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
 def test_one_list_of_image_extensions():
     import utils
 
-    assert up.IMAGE_EXTENSIONS is utils.IMAGE_EXTENSIONS
+    assert predict.IMAGE_EXTENSIONS is utils.IMAGE_EXTENSIONS
 
 
 # --------------------------------------------------------------------------- issue 14.5
@@ -320,7 +321,7 @@ def test_15_7_exif_orientation_as_the_split_builder(saved, tmp_path, capsys):
     turned = _turned(tmp_path / "turned_6.png", upright, 6)  # a phone held the usual way
     model, info = load_model(saved[1])
     files = [tmp_path / "upright.png", turned]
-    table, _ = up.predict_files(model, files, info["class_names"], info["image_size"])
+    table, _ = predict.predict_files(model, files, info["class_names"], info["image_size"])
     assert table["class"].nunique() == 1  # the same answer, to the last digit
     assert table["probability"].nunique() == 1, table
 
@@ -329,13 +330,13 @@ def test_15_7_exif_orientation_as_the_split_builder(saved, tmp_path, capsys):
         place_image(turned, tmp_path / f"split_{orientation}.png")  # what the builder writes
         in_split = read_images([str(tmp_path / f"split_{orientation}.png")], SIZE, raw=True)[0]
         np.testing.assert_array_equal(in_split, expected)
-        np.testing.assert_array_equal(up.read_image(turned, (SIZE, SIZE)), expected)
+        np.testing.assert_array_equal(predict.read_image(turned, (SIZE, SIZE)), expected)
 
     upright.save(tmp_path / "upright.jpg", quality=95)  # JPEG: the same but for compression
     turned_jpg = _turned(tmp_path / "turned.jpg", upright, 6, quality=95)
     place_image(turned_jpg, tmp_path / "split.jpg")
     in_split = read_images([str(tmp_path / "split.jpg")], SIZE, raw=True)[0]
-    assert np.abs(up.read_image(turned_jpg, (SIZE, SIZE)) - in_split).mean() < 3
+    assert np.abs(predict.read_image(turned_jpg, (SIZE, SIZE)) - in_split).mean() < 3
 
     code, out, _ = _main(
         capsys,
