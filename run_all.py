@@ -18,7 +18,8 @@ from collections import defaultdict
 import pandas as pd
 import papermill as pm
 
-from utils import runner, site
+import build_site
+from utils import runner
 from utils.split_folder import DatasetError
 
 
@@ -102,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     if table:
         print("\nResults (notebook 07):\n" + table)
     print(f"\nEverything was written to {run_dir}")
-    if not args.no_site:  # the executed course as pages (also: python -m utils.site RUN_DIR)
-        print(f"Read it in a browser: {site.build_site(run_dir)}")
+    if not args.no_site:  # the executed course as pages (also: python build_site.py RUN_DIR)
+        print(f"Read it in a browser: {build_site.build_site(run_dir)}")
     return 0
 
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urldefrag
 import nbformat
 import pytest
 
-from utils import site
+import build_site as site
 from utils.notebooks import execute_notebook
 
 # As root in a closed network: no sandbox, no GPU, no calls home (each would log a failure).

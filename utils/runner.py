@@ -384,7 +384,7 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
 
 
 def write_times(run_dir: Path, rows: list[dict[str, Any]]) -> Path:
-    """The wall time of each notebook, ``results/run_times.csv`` (read by ``utils.site``)."""
+    """The wall time of each notebook, ``results/run_times.csv`` (read by ``build_site.py``)."""
     path = Path(run_dir) / "results" / "run_times.csv"
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=["notebook", "status", "seconds"])

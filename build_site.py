@@ -1,6 +1,7 @@
+#!/usr/bin/env python
 """The executed course as pages: one run's notebooks, readable in a browser without Jupyter.
 
-    python -m utils.site runs/<time>-<profile>
+    python build_site.py runs/<time>-<profile>
 
 writes ``site/index.html`` into the run folder (notebook 07's results table, each notebook's
 wall time, a link to every page) and one page per executed notebook (nbconvert's HTMLExporter).
