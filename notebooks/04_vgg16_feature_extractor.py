@@ -27,8 +27,10 @@
 # extractor"). You will learn how to:
 #
 # 1. load VGG-16 without its ImageNet classifier (`include_top=False`) and **freeze** it;
-# 2. run every photo through the frozen base **once** and save the output, a 4 x 4 x 512 block
-#    of features per 150 x 150 photo, as `.npy` files you can `np.load`;
+# 2. run every photo through the frozen base **once** and save what it computes as `.npy` files
+#    you can `np.load`: the output of block 4 (9 x 9 x 512 per 150 x 150 photo), from which
+#    block 5 gives the 4 x 4 x 512 "bottleneck features" in a fraction of the time, so the same
+#    file serves notebooks 05 and 06 too;
 # 3. train the book's dense head on those features in seconds per epoch, and put head and base
 #    together into one model that takes photos;
 # 4. fit a logistic regression on the same features, a lighter alternative;
@@ -43,9 +45,9 @@
 # `WEIGHTS="imagenet"` finds the ImageNet weights in the folder named by the environment
 # variable `TL_WEIGHTS_DIR`, then in Keras' cache, then downloads them; offline, pass the path
 # of `vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5` instead (`None`: random weights).
-# `MIXED_PRECISION=True` computes the features in bfloat16 (faster on some CPUs and GPUs,
-# slower on others: `benchmarks/extraction_speed.py` measures your machine); the saved model
-# always computes in float32. `COMPARE_PER_CLASS` training photos and
+# `MIXED_PRECISION=True` computes the features in bfloat16 (faster on GPUs and some CPUs,
+# slower on others), `"auto"` times a few batches both ways and keeps the faster; the saved
+# model always computes in float32. `COMPARE_PER_CLASS` training photos and
 # `COMPARE_VALIDATION_PER_CLASS` validation photos per class size the preprocessing comparison
 # (`None`: the whole split).
 
@@ -75,7 +77,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from utils import cache, data, plots, pretrained, saving, training
+from utils import cache, data, plots, precision, pretrained, saving, training
 
 keras.utils.set_random_seed(SEED)
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
@@ -86,7 +88,8 @@ NAME = "cats_dogs_tlearn_basic_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 
 # %% [markdown]
-# The photos of each split, as file paths and labels (`cat = 0`, `dog = 1`):
+# The photos of each split, as file paths and labels (`cat = 0`, `dog = 1`). Only the training
+# and validation photos: the test split is for notebook 07.
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")
@@ -117,62 +120,122 @@ pretrained.layer_table(base)
 # VGG-16 expects its own preprocessing (`keras.applications.vgg16.preprocess_input`: RGB to
 # BGR, ImageNet mean pixel subtracted). `pretrained.preprocessing_layer("vgg16")` is exactly
 # that as one frozen built-in `Dense(3)` layer, so a model holding it loads anywhere with plain
-# `keras.models.load_model`. The **extractor** is photo → preprocessing → frozen base: what we
-# cache below is exactly what the saved model will compute.
+# `keras.models.load_model`.
+#
+# ## Computed once: the output of block 4
+#
+# Blocks 1 to 4 do about 90% of VGG-16's arithmetic (some 13 of 14 GFLOP per 150 px photo);
+# block 5 (three convolutions and a pooling) the rest. We run the photos through blocks 1-4
+# once and keep their output, `block4_pool` (9 x 9 x 512 per photo), on disk. Block 5 applied
+# to it then gives the bottleneck features here, in seconds; notebook 05 reuses the same file,
+# and notebook 06 fine-tunes block 5 on it without ever running blocks 1-4 again.
+#
+# The **extractor** is photo → preprocessing → blocks 1-4, a `keras.Model` cut out of the base
+# at `block4_pool`. With `MIXED_PRECISION="auto"` a few batches are timed in float32 and in
+# bfloat16 and the faster is kept (the choice is remembered in `CACHE_DIR/precision.json`, so
+# notebooks 05 and 06 make the same one).
 
 # %%
 preprocess = pretrained.preprocessing_layer("vgg16")
-extraction_base = base
-PRECISION = "mixed_bfloat16" if MIXED_PRECISION else "float32"
-if MIXED_PRECISION:  # the same weights, computing in bfloat16
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    extraction_base = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
-    keras.mixed_precision.set_global_policy("float32")
-    extraction_base.set_weights(base.get_weights())
-extractor = keras.Sequential(
-    [keras.Input(shape=SHAPE), preprocess, extraction_base], name="vgg16_extractor"
+
+
+def extractor_for(policy: str) -> keras.Sequential:
+    """Photo → preprocessing → VGG-16 blocks 1-4 (the base's weights), computing in `policy`."""
+    vgg = base
+    if policy != "float32":  # the same weights in a copy built under the other policy
+        with precision.global_policy(policy):
+            vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
+        vgg.set_weights(base.get_weights())
+    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output, name="vgg16_blocks1_4")
+    return keras.Sequential(
+        [keras.Input(shape=SHAPE), preprocess, blocks1_4], name="vgg16_extractor"
+    )
+
+
+sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
+extractors = {}
+PRECISION, speeds = precision.choose(
+    MIXED_PRECISION,
+    {
+        p: lambda p=p: extractors.setdefault(p, extractor_for(p)).predict_on_batch(sample)
+        for p in precision.POLICIES
+    },
+    items=len(sample),
+    memo=Path(CACHE_DIR) / "precision.json",
+    task=f"vgg16 blocks 1-4, {IMAGE_SIZE} px",
 )
-print("extractor computes in", PRECISION)
+extractor = extractors.get(PRECISION) or extractor_for(PRECISION)
+print(f"extractor computes in {PRECISION}", f"(photos/s: {speeds})" if speeds else "")
 
 # %% [markdown]
-# ## Bottleneck features, computed once
-#
-# Each photo goes through the extractor once, streamed from disk with `tf.data`, and the
-# features are saved with `np.save` under readable names:
-# `CACHE_DIR/vgg16_150px/train_features.npy`, `train_labels.npy`, and the same for
-# `validation`. `utils.cache` keeps a small `.key.json` beside each file recording what the
-# array depends on (the weights, the exact photo files, the size, the precision): a re-run, or
-# notebooks 05 and 06, load the file when the key matches and recompute it when anything
-# changed.
+# Block 5 as a model of its own: the base's own `block5_*` layers (the same objects, so the
+# same frozen weights) behind an input of `block4_pool`'s shape.
 
 # %%
-FEATURES_DIR = Path(CACHE_DIR) / (f"vgg16_{IMAGE_SIZE}px" + ("_bf16" if MIXED_PRECISION else ""))
+ACTIVATIONS = base.get_layer("block4_pool").output.shape[1:]
+block5 = keras.Sequential(
+    [keras.Input(shape=ACTIVATIONS)]
+    + [layer for layer in base.layers if layer.name.startswith("block5")],
+    name="vgg16_block5",
+)
+print("block4_pool:", ACTIVATIONS, "-> block 5 ->", block5.output_shape[1:])
+
+# %% [markdown]
+# Each photo goes through the extractor once, streamed from disk with `tf.data`; the
+# activations are saved with `np.save` in float16 (half the disk, and far more precise than
+# the classifiers need), the features block 5 computes from them in float32, under readable
+# names: `CACHE_DIR/vgg16_150px/train_block4_pool.npy`, `train_features.npy`,
+# `train_labels.npy`, and the same for `validation`. `utils.cache` keeps a small `.key.json`
+# beside each file recording what the array depends on (the weights, the exact photo files,
+# the size, the precision): a re-run, or notebooks 05 and 06, load the file when the key
+# matches and recompute it when anything changed.
+
+# %%
+FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
 extractor_fingerprint = cache.weights_fingerprint(extractor)
 
 
-def bottleneck_features(split: str) -> np.ndarray:
-    """The extractor's output for one split: loaded when cached with the same key, else computed."""
-    path = FEATURES_DIR / f"{split}_features.npy"
+def block4_activations(name: str, split: str, augmentation=None) -> np.ndarray:
+    """Blocks 1-4 on one split's photos (optionally augmented), cached or computed."""
+    path = FEATURES_DIR / f"{name}_block4_pool.npy"
     key = cache.key(
         model=extractor_fingerprint,
         files=cache.files_fingerprint(paths[split]),
         image_size=IMAGE_SIZE,
         precision=PRECISION,
+        augmentation=None if augmentation is None else augmentation.get_config(),
     )
     start = time.perf_counter()
-    features = cache.load(path, key)
+    activations = cache.load(path, key)
     how = "loaded from the cache"
-    if features is None:
-        photos = data.image_dataset(paths[split], labels[split], SIZE, BATCH_SIZE)
-        features = extractor.predict(photos, verbose=0).astype("float32")
-        cache.save(path, features, key)
-        cache.save(FEATURES_DIR / f"{split}_labels.npy", labels[split], key)
+    if activations is None:
+        photos = data.image_dataset(
+            paths[split], labels[split], SIZE, BATCH_SIZE, augment=augmentation
+        )
+        activations = extractor.predict(photos, verbose=0).astype("float16")
+        cache.save(path, activations, key)
+        cache.save(FEATURES_DIR / f"{name}_labels.npy", labels[split], key)
         how = "computed"
-    print(f"{split}: {features.shape} {how} in {time.perf_counter() - start:.1f} s -> {path}")
+    print(f"{name}: {activations.shape} {how} in {time.perf_counter() - start:.1f} s -> {path}")
+    return activations
+
+
+def bottleneck_features(name: str, activations: np.ndarray) -> np.ndarray:
+    """Block 5 on cached activations, saved beside them as `{name}_features.npy`."""
+    path = FEATURES_DIR / f"{name}_features.npy"
+    key = cache.key(
+        block5=cache.weights_fingerprint(block5), activations=cache.array_fingerprint(activations)
+    )
+    if (features := cache.load(path, key)) is None:
+        features = block5.predict(activations, batch_size=64, verbose=0)
+        cache.save(path, features, key)
     return features
 
 
-features = {split: bottleneck_features(split) for split in ("train", "validation")}
+activations = {split: block4_activations(split, split) for split in ("train", "validation")}
+start = time.perf_counter()
+features = {split: bottleneck_features(split, a) for split, a in activations.items()}
+print(f"block 5 on the cached activations: {time.perf_counter() - start:.1f} s")
 
 # %% [markdown]
 # A second call only reads the files (`benchmarks/extraction_speed.py` times extraction
@@ -180,9 +243,15 @@ features = {split: bottleneck_features(split) for split in ("train", "validation
 # them back without this notebook:
 #
 # ```python
+# a = np.load("cache/vgg16_150px/train_block4_pool.npy")  # (3000, 9, 9, 512) float16
 # x = np.load("cache/vgg16_150px/train_features.npy")  # (3000, 4, 4, 512)
 # y = np.load("cache/vgg16_150px/train_labels.npy")
 # ```
+#
+# Why this is exact: a frozen layer is a fixed function, so "photo → blocks 1-4 → block 5"
+# computed in two steps with the intermediate result kept on disk is the same arithmetic as in
+# one step. The only difference is the float16 rounding of the stored activations (a relative
+# 0.05%), which moves a predicted probability by far less than a percent.
 
 # %% [markdown]
 # ## The book's dense head on the cached features
@@ -261,6 +330,7 @@ saving.save_model(
     notebook="04",
     learning_rate=LEARNING_RATE,
     features_precision=PRECISION,
+    precision_speeds=speeds,
 )
 print(pretrained.count_params(model))
 
@@ -311,8 +381,7 @@ results.round(4)
 train_idx = data.per_class_indices(labels["train"], COMPARE_PER_CLASS)
 val_idx = data.per_class_indices(labels["validation"], COMPARE_VALIDATION_PER_CLASS)
 rescaled = keras.Sequential(
-    [keras.Input(shape=SHAPE), keras.layers.Rescaling(1 / 255), extraction_base],
-    name="vgg16_rescaled",
+    [keras.Input(shape=SHAPE), keras.layers.Rescaling(1 / 255), base], name="vgg16_rescaled"
 )
 
 

@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from utils import augment, cache, data, plots, pretrained, saving, training
+from utils import augment, cache, data, plots, precision, pretrained, saving, training
 
 keras.utils.set_random_seed(SEED)
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
@@ -90,11 +90,13 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 # %% [markdown]
 # ## The frozen base and the cached validation features
 #
-# As in notebook 04: VGG-16 without its classifier, frozen, behind its own preprocessing layer.
-# The validation features are notebook 04's file `CACHE_DIR/vgg16_150px/validation_features.npy`
-# when it is there with the same key (same weights, photos, size and precision); otherwise
-# this notebook computes and saves it. Because the base is frozen, a head's accuracy on these
-# features is exactly the accuracy of base plus head on the validation photos.
+# As in notebook 04: VGG-16 without its classifier, frozen, behind its own preprocessing layer;
+# the extractor (photo → preprocessing → blocks 1-4) whose output `block4_pool` is cached in
+# float16, and block 5 that turns it into bottleneck features. The validation activations are
+# notebook 04's file `CACHE_DIR/vgg16_150px/validation_block4_pool.npy` when it is there with
+# the same key (same weights, photos, size and precision); otherwise this notebook computes and
+# saves it. Because the base is frozen, a head's accuracy on these features is the accuracy of
+# base plus head on the validation photos.
 
 # %%
 base = keras.applications.VGG16(
@@ -102,52 +104,88 @@ base = keras.applications.VGG16(
 )
 base.trainable = False
 preprocess = pretrained.preprocessing_layer("vgg16")
-extraction_base = base
-PRECISION = "mixed_bfloat16" if MIXED_PRECISION else "float32"
-if MIXED_PRECISION:  # the same weights, computing in bfloat16
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    extraction_base = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
-    keras.mixed_precision.set_global_policy("float32")
-    extraction_base.set_weights(base.get_weights())
-extractor = keras.Sequential(
-    [keras.Input(shape=SHAPE), preprocess, extraction_base], name="vgg16_extractor"
+
+
+def extractor_for(policy: str) -> keras.Sequential:
+    """Photo → preprocessing → VGG-16 blocks 1-4 (the base's weights), computing in `policy`."""
+    vgg = base
+    if policy != "float32":  # the same weights in a copy built under the other policy
+        with precision.global_policy(policy):
+            vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
+        vgg.set_weights(base.get_weights())
+    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output, name="vgg16_blocks1_4")
+    return keras.Sequential(
+        [keras.Input(shape=SHAPE), preprocess, blocks1_4], name="vgg16_extractor"
+    )
+
+
+sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
+extractors = {}
+PRECISION, speeds = precision.choose(
+    MIXED_PRECISION,
+    {
+        p: lambda p=p: extractors.setdefault(p, extractor_for(p)).predict_on_batch(sample)
+        for p in precision.POLICIES
+    },
+    items=len(sample),
+    memo=Path(CACHE_DIR) / "precision.json",
+    task=f"vgg16 blocks 1-4, {IMAGE_SIZE} px",
 )
-FEATURES_DIR = Path(CACHE_DIR) / (f"vgg16_{IMAGE_SIZE}px" + ("_bf16" if MIXED_PRECISION else ""))
+extractor = extractors.get(PRECISION) or extractor_for(PRECISION)
+print(f"extractor computes in {PRECISION}", f"(photos/s: {speeds})" if speeds else "")
+ACTIVATIONS = base.get_layer("block4_pool").output.shape[1:]
+block5 = keras.Sequential(
+    [keras.Input(shape=ACTIVATIONS)]
+    + [layer for layer in base.layers if layer.name.startswith("block5")],
+    name="vgg16_block5",
+)
+FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
 extractor_fingerprint = cache.weights_fingerprint(extractor)
 
 
-def bottleneck_features(name: str, split: str, augmentation=None) -> tuple[np.ndarray, float]:
-    """The extractor's output for one split's photos (optionally augmented), and seconds spent.
+def block4_activations(name: str, split: str, augmentation=None) -> tuple[np.ndarray, float]:
+    """Blocks 1-4 on one split's photos (optionally augmented), and the seconds spent.
 
-    Loaded from `FEATURES_DIR/{name}_features.npy` when cached with the same key, else computed.
+    Loaded from `FEATURES_DIR/{name}_block4_pool.npy` when cached with the same key, else
+    computed and saved (float16).
     """
-    path = FEATURES_DIR / f"{name}_features.npy"
-    parts = {
-        "model": extractor_fingerprint,
-        "files": cache.files_fingerprint(paths[split]),
-        "image_size": IMAGE_SIZE,
-        "precision": PRECISION,
-    }
-    if augmentation is not None:
-        parts["augmentation"] = augmentation.get_config()
-    key = cache.key(**parts)
+    path = FEATURES_DIR / f"{name}_block4_pool.npy"
+    key = cache.key(
+        model=extractor_fingerprint,
+        files=cache.files_fingerprint(paths[split]),
+        image_size=IMAGE_SIZE,
+        precision=PRECISION,
+        augmentation=None if augmentation is None else augmentation.get_config(),
+    )
     start = time.perf_counter()
-    features = cache.load(path, key)
+    activations = cache.load(path, key)
     how = "loaded from the cache"
-    if features is None:
+    if activations is None:
         photos = data.image_dataset(
             paths[split], labels[split], SIZE, BATCH_SIZE, augment=augmentation
         )
-        features = extractor.predict(photos, verbose=0).astype("float32")
-        cache.save(path, features, key)
+        activations = extractor.predict(photos, verbose=0).astype("float16")
+        cache.save(path, activations, key)
         cache.save(FEATURES_DIR / f"{name}_labels.npy", labels[split], key)
         how = "computed"
     seconds = time.perf_counter() - start
-    print(f"{name}: {features.shape} {how} in {seconds:.1f} s -> {path}")
-    return features, seconds
+    print(f"{name}: {activations.shape} {how} in {seconds:.1f} s -> {path}")
+    return activations, seconds
 
 
-val_features, _ = bottleneck_features("validation", "validation")
+def bottleneck_features(name: str, activations: np.ndarray) -> np.ndarray:
+    """Block 5 on cached activations, saved beside them as `{name}_features.npy`."""
+    path = FEATURES_DIR / f"{name}_features.npy"
+    key = cache.key(
+        block5=cache.weights_fingerprint(block5), activations=cache.array_fingerprint(activations)
+    )
+    if (features := cache.load(path, key)) is None:
+        features = block5.predict(activations, batch_size=64, verbose=0)
+        cache.save(path, features, key)
+    return features
+
+
+val_features = bottleneck_features("validation", block4_activations("validation", "validation")[0])
 
 
 def validation_accuracy(head: keras.Model) -> float:
@@ -289,19 +327,20 @@ if EPOCHS:
 # %% [markdown]
 # ## The CPU-friendly way: augmented passes extracted once and cached
 #
-# Each pass runs the whole training split through the augmentation (its own seed) and the
-# frozen base once, saved as `train_aug0_features.npy`, `train_aug1_features.npy`, ... beside
-# notebook 04's files. The head then trains on `AUG_PASSES x 3,000` feature blocks, seconds
-# per epoch. What it gives up: the head sees `AUG_PASSES` fixed versions of each photo instead
-# of a new one every epoch.
+# Each pass runs the whole training split through the augmentation (its own seed) and blocks
+# 1-4 once, saved as `train_aug0_block4_pool.npy`, `train_aug1_block4_pool.npy`, ... beside
+# notebook 04's files (notebook 06 fine-tunes block 5 on these same files); block 5 turns each
+# into `train_aug0_features.npy`, ... The head then trains on `AUG_PASSES x 3,000` feature
+# blocks, seconds per epoch. What it gives up: the head sees `AUG_PASSES` fixed versions of
+# each photo instead of a new one every epoch.
 
 # %%
 passes, extraction_seconds = [], 0.0
 for k in range(AUG_PASSES):
-    features, seconds = bottleneck_features(
+    activations, seconds = block4_activations(
         f"train_aug{k}", "train", augment.book_augmentation(seed=SEED + 1000 * (k + 1))
     )
-    passes.append(features)
+    passes.append(bottleneck_features(f"train_aug{k}", activations))
     extraction_seconds += seconds
 aug_x = np.concatenate(passes)
 aug_y = np.tile(labels["train"], AUG_PASSES)
@@ -358,6 +397,8 @@ for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
         route="cached augmented passes",
         augmented_passes=AUG_PASSES,
         extraction_seconds=round(extraction_seconds, 1),
+        features_precision=PRECISION,
+        precision_speeds=speeds,
     )
 routes.append(
     {

@@ -29,7 +29,8 @@
 #
 # 1. reload the models saved by notebooks 02-06 with plain `keras.models.load_model`, and read
 #    their class names from the JSON sidecar saved beside each;
-# 2. predict the test photos **once** per model with `model.predict`, turn the outputs into
+# 2. predict the test photos **once**, computing what several models share only once (the
+#    frozen VGG-16 blocks), turn the outputs into
 #    class labels (a threshold for one sigmoid unit, the argmax for a softmax) and score them
 #    with scikit-learn: `accuracy_score`, `precision_recall_fscore_support`,
 #    `classification_report`, `ConfusionMatrixDisplay`, `RocCurveDisplay`;
@@ -49,6 +50,9 @@
 # predicts (a file name in that split such as `"cat.1234.jpg"`; `None` picks one at random with
 # `SEED`). `N_MISTAKES` mistakes of the best model are shown. `GRADCAM_MODEL` is the saved model
 # whose attention Grad-CAM shows, on `GRADCAM_IMAGES` right and as many wrong predictions.
+# `CACHE_DIR` keeps the test photos' VGG-16 `block4_pool` activations (float16) for re-runs;
+# `CHECK_PHOTOS` test photos (`None`: all) are also predicted by each saved model directly, to
+# show that the shared computation gives the same classes.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -61,8 +65,11 @@ SAMPLE_IMAGE = None
 N_MISTAKES = 12
 GRADCAM_MODEL = "cats_dogs_tlearn_finetune_img_aug_cnn.h5"
 GRADCAM_IMAGES = 4
+CACHE_DIR = "../cache"
+CHECK_PHOTOS = None
 
 # %%
+import time
 from pathlib import Path
 
 import keras
@@ -72,7 +79,7 @@ import pandas as pd
 from IPython.display import display
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay, classification_report
 
-from utils import data, evaluation, gradcam, plots, saving
+from utils import cache, data, evaluation, gradcam, plots, saving
 
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
@@ -123,14 +130,11 @@ counts = np.bincount(y_test, minlength=len(class_names))
 print(f"{SPLIT} images per class:", dict(zip(class_names, counts.tolist(), strict=True)))
 
 # %% [markdown]
-# ## Every model, predicted once
+# ## Every model, loaded
 #
 # The book's models first, then the others. A model is scored when its sidecar names the same
 # classes as the split and it takes RGB photos: the dense heads that notebooks 04-06 train on
-# cached features (`*_head.h5`) take features instead and are listed as skipped. Each model
-# predicts the photos at its own input size, from the same `tf.data` pipeline as in training
-# (never augmented), and its raw outputs are kept: every table and figure below is computed from
-# them without predicting again.
+# cached features (`*_head.h5`) take features instead and are listed as skipped.
 
 # %%
 files = sorted(Path(MODELS_DIR).glob("*.h5"), key=lambda p: (p.name not in BOOK_MODELS, p.name))
@@ -138,7 +142,7 @@ for name, label in BOOK_MODELS.items():
     if not (Path(MODELS_DIR) / name).is_file():
         print(f"not trained yet (skipped): {label}")
 
-outputs, infos = {}, {}
+models, infos = {}, {}
 for path in files:
     label = BOOK_MODELS.get(path.name, path.name)
     if not saving.info_path(path).is_file():
@@ -152,13 +156,106 @@ for path in files:
     if len(model.input_shape) != 4 or model.input_shape[-1] != 3:
         print(f"skipped {path.name}: takes inputs of shape {model.input_shape[1:]}, not RGB images")
         continue
-    test_ds = data.image_dataset(test_paths, y_test, info["image_size"], BATCH_SIZE)
-    outputs[label] = model.predict(test_ds, verbose=0)
-    infos[label] = info
-    accuracy = (evaluation.to_labels(outputs[label]) == y_test).mean()
-    print(f"{label:<40} {len(y_test)} photos, accuracy {accuracy:.4f}")
-if not outputs:
+    models[label], infos[label] = model, info
+if not models:
     raise RuntimeError(f"no model to evaluate in {MODELS_DIR}: run notebooks 02-06 first")
+
+# %% [markdown]
+# ## Every model, predicted once; what models share, computed once
+#
+# Notebooks 04-06 save `raw photo → VGG-16 preprocessing → VGG-16 → head`. Where two such
+# models hold the same weights in blocks 1-4 (VGG-16 frozen there, as in all of them except
+# the book's fine-tuning of block 4), they compute the same `block4_pool` for every photo: it
+# is computed once, for all of them (and kept as `CACHE_DIR/vgg16_150px/test_block4_pool.npy`
+# for a re-run). Block 5 then runs once per distinct block 5 (the frozen one serves notebooks
+# 04 and 05, a fine-tuned one its own model), and each head on its output. This is the same
+# arithmetic as `model.predict` on the photos, in another order. Every other model (the CNNs of
+# notebooks 02 and 03, your own) predicts the photos with `model.predict`, from the same
+# `tf.data` pipeline as in training (never augmented). The raw outputs are kept: every table
+# and figure below is computed from them without predicting again.
+
+
+# %%
+def weights_id(model: keras.Model) -> str:
+    """A fingerprint of a model's weight values: equal weights, equal id."""
+    ids = [cache.array_fingerprint(w) for w in model.get_weights()]
+    return cache.array_fingerprint(np.array(ids))
+
+
+def vgg16_parts(model: keras.Model):
+    """(blocks 1-4 with the preprocessing, block 5, head) of photo → pre → VGG-16 → head."""
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if len(layers) != 3 or not isinstance(layers[1], keras.Model):
+        return None
+    preprocess, vgg, head = layers
+    names = [layer.name for layer in vgg.layers]
+    if "block4_pool" not in names or names[-1] != "block5_pool":
+        return None
+    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output)
+    front = keras.Sequential([keras.Input(model.input_shape[1:]), preprocess, blocks1_4])
+    block5 = [layer for layer in vgg.layers if layer.name.startswith("block5")]
+    block5 = keras.Sequential([keras.Input(blocks1_4.output.shape[1:]), *block5])
+    return front, block5, head
+
+
+parts = {label: vgg16_parts(model) for label, model in models.items()}
+fronts = {label: weights_id(p[0]) for label, p in parts.items() if p}
+shared = {label for label, f in fronts.items() if list(fronts.values()).count(f) > 1}
+activations, block5_outputs, outputs = {}, {}, {}
+for label, model in models.items():
+    size = infos[label]["image_size"]
+    start = time.perf_counter()
+    if label not in shared:  # on its own: the photos through the whole model
+        test_ds = data.image_dataset(test_paths, y_test, size, BATCH_SIZE)
+        outputs[label] = model.predict(test_ds, verbose=0)
+        how = "model.predict on the photos"
+    else:
+        front, block5, head = parts[label]
+        if fronts[label] not in activations:  # blocks 1-4: once per distinct weights
+            path = Path(CACHE_DIR) / f"vgg16_{size[0]}px" / f"{SPLIT}_block4_pool.npy"
+            key = cache.key(
+                model=fronts[label],
+                files=cache.files_fingerprint(test_paths),
+                image_size=size[0],
+                precision="float32",
+            )
+            if (a := cache.load(path, key)) is None:
+                test_ds = data.image_dataset(test_paths, y_test, size, BATCH_SIZE)
+                a = front.predict(test_ds, verbose=0).astype("float16")
+                cache.save(path, a, key)
+            activations[fronts[label]] = a
+        block5_key = (fronts[label], weights_id(block5))
+        if block5_key not in block5_outputs:  # block 5: once per distinct weights
+            block5_outputs[block5_key] = block5.predict(activations[fronts[label]], verbose=0)
+        outputs[label] = head.predict(block5_outputs[block5_key], verbose=0)
+        how = "shared VGG-16 blocks"
+    accuracy = (evaluation.to_labels(outputs[label]) == y_test).mean()
+    seconds = time.perf_counter() - start
+    print(f"{label:<40} accuracy {accuracy:.4f} ({how}, {seconds:.1f} s)")
+print(f"blocks 1-4 computed {len(activations)} time(s), block 5 {len(block5_outputs)} time(s)")
+
+# %% [markdown]
+# The check: the first `CHECK_PHOTOS` test photos through each model that used the shared
+# blocks, with `model.predict` on the photos, against the outputs above. The only difference
+# is the float16 rounding of the kept activations.
+
+# %%
+check = slice(0, CHECK_PHOTOS)
+photos = data.read_images(test_paths[check], infos[next(iter(models))]["image_size"], raw=True)
+for label in [label for label in models if label in shared]:
+    size = infos[label]["image_size"]
+    if photos.shape[1:3] != tuple(size):
+        photos = data.read_images(test_paths[check], size, raw=True)
+    direct = models[label].predict(photos, batch_size=BATCH_SIZE, verbose=0)
+    ours = outputs[label][check]
+    same = evaluation.to_labels(direct) == evaluation.to_labels(ours)
+    gap = (evaluation.to_labels(ours) == y_test[check]).mean() - (
+        evaluation.to_labels(direct) == y_test[check]
+    ).mean()
+    print(
+        f"{label:<40} {len(direct)} photos: same class for {same.sum()}, accuracy difference "
+        f"{gap:+.4f}, largest probability difference {np.abs(direct - ours).max():.1e}"
+    )
 
 # %% [markdown]
 # ## The results table

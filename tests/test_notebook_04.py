@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import assert_loads_without_utils, cell_text
 from tests.vgg16_notebooks import (
-    ATOL,
+    ACTIVATIONS,
+    ATOL_FLOAT16,
     FEATURES,
     HEAD_PARAMS,
     PREPROCESS_PARAMS,
@@ -38,14 +39,17 @@ def test_notebook_04_feature_extractor(workspace, run_notebook):
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     assert (trainable, frozen) == (HEAD_PARAMS, VGG16_PARAMS + PREPROCESS_PARAMS)
 
-    # bottleneck features under readable names, with their key beside them
+    # block4_pool activations (float16) and bottleneck features under readable names, keyed
     folder = features_dir(workspace)
     for split, n in (("train", 40), ("validation", 20)):
+        a = np.load(folder / f"{split}_block4_pool.npy")
         x = np.load(folder / f"{split}_features.npy")
         y = np.load(folder / f"{split}_labels.npy")
+        assert a.shape == (n, *ACTIVATIONS) and a.dtype == np.float16
         assert x.shape == (n, *FEATURES) and x.dtype == np.float32 and y.shape == (n,)
-        assert (folder / f"{split}_features.key.json").is_file()
-    assert not (folder / "test_features.npy").exists(), "04 must not touch the test split"
+        for kind in ("block4_pool", "features"):
+            assert (folder / f"{split}_{kind}.key.json").is_file()
+    assert not list(folder.glob("test_*")), "04 must not touch the test split"
 
     # the saved model on photos predicts what the best head predicts on the cached features
     head = keras.models.load_model(workspace.models / "checkpoints" / f"{name}_head.keras")
@@ -54,7 +58,7 @@ def test_notebook_04_feature_extractor(workspace, run_notebook):
     np.testing.assert_allclose(
         model.predict(photos, verbose=0),
         head.predict(np.load(folder / "validation_features.npy"), verbose=0),
-        atol=ATOL,
+        atol=ATOL_FLOAT16,
     )
     assert_loads_without_utils(workspace.models / f"{name}.h5")
 

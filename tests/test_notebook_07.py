@@ -1,8 +1,10 @@
 """Notebook 07 end to end on the small split, with small models each test saves itself.
 
 The models are built like the course's (no training: scoring is what 07 teaches): a Sequential
-CNN with ``Rescaling`` and ``raw photo → preprocessing_layer("vgg16") → VGG16 → head`` at 64 px,
-plus a dense head on features, which 07 must skip. Nothing depends on other notebooks' runs.
+CNN with ``Rescaling``; three ``raw photo → preprocessing_layer("vgg16") → VGG16 → head`` models
+at 64 px sharing VGG-16's blocks 1-4, two of them also block 5 (notebooks 04 and 05) and one
+with its own block 5 (notebook 06's fine-tuning); plus a dense head on features, which 07 must
+skip. Nothing depends on other notebooks' runs.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
@@ -23,6 +26,7 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 SIZE = 64
 CNN = "cats_dogs_cnn_dropout.h5"
 FINE_TUNED = "cats_dogs_tlearn_finetune_img_aug_cnn.h5"
+FROZEN = {"cats_dogs_tlearn_basic_cnn.h5": 1, "cats_dogs_tlearn_img_aug_cnn.h5": 2}
 
 
 def _cnn() -> keras.Model:
@@ -39,15 +43,27 @@ def _cnn() -> keras.Model:
     )
 
 
-def _vgg16_model(weights) -> keras.Model:
-    base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=(SIZE, SIZE, 3))
-    base.trainable = False
+def _vgg16_model(base: keras.Model, seed: int, block5_scale: float = 1.0) -> keras.Model:
+    """photo → preprocessing → a copy of ``base`` (block 5 scaled: "fine-tuned") → a head."""
+    vgg = keras.models.clone_model(base)
+    vgg.set_weights(base.get_weights())
+    vgg.trainable = False
+    conv = vgg.get_layer("block5_conv3")
+    kernel, bias = conv.get_weights()
+    conv.set_weights([kernel * block5_scale, bias])
+    keras.utils.set_random_seed(seed)
+    head = keras.Sequential(
+        [
+            keras.Input(vgg.output_shape[1:]),
+            keras.layers.Flatten(),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="head",
+    )
     inputs = keras.Input((SIZE, SIZE, 3))
     x = pretrained.preprocessing_layer("vgg16")(inputs)
-    x = base(x, training=False)
-    x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(8, activation="relu")(x)
-    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    return keras.Model(inputs, head(vgg(x, training=False)))
 
 
 def _save_models(folder: Path, weights, with_vgg16: bool = True) -> None:
@@ -56,7 +72,12 @@ def _save_models(folder: Path, weights, with_vgg16: bool = True) -> None:
     facts = {"epochs": 2, "best_epoch": 1, "train_seconds": 1.5, "notebook": "test"}
     save_model(_cnn(), folder / CNN, classes, **facts)
     if with_vgg16:
-        save_model(_vgg16_model(weights), folder / FINE_TUNED, classes, **facts)
+        base = keras.applications.VGG16(
+            include_top=False, weights=weights, input_shape=(SIZE, SIZE, 3)
+        )
+        save_model(_vgg16_model(base, 3, block5_scale=1.1), folder / FINE_TUNED, classes, **facts)
+        for name, seed in FROZEN.items():
+            save_model(_vgg16_model(base, seed), folder / name, classes, **facts)
         head = keras.Sequential(
             [keras.Input((2, 2, 512)), keras.layers.Flatten(), keras.layers.Dense(1)]
         )
@@ -70,6 +91,7 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
         DATA_DIR=str(workspace.data),
         MODELS_DIR=str(workspace.models),
         RESULTS_DIR=str(workspace.results),
+        CACHE_DIR=str(workspace.cache),
         BATCH_SIZE=8,
         N_MISTAKES=4,
         GRADCAM_IMAGES=2,
@@ -77,7 +99,12 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     text = cell_text(nb)
     results = workspace.results
     table = pd.read_csv(results / "07_model_evaluation.csv").set_index("model")
-    assert sorted(table.index) == ["CNN + dropout", "VGG-16 fine-tuned + augmentation"]
+    assert sorted(table.index) == [
+        "CNN + dropout",
+        "VGG-16 features",
+        "VGG-16 features + augmentation",
+        "VGG-16 fine-tuned + augmentation",
+    ]
     assert "not trained yet (skipped): Basic CNN" in text
     assert "skipped cats_dogs_tlearn_basic_cnn_head.h5" in text and "not RGB images" in text
     assert table["f1"].is_monotonic_decreasing
@@ -87,8 +114,26 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     assert table.loc["VGG-16 fine-tuned + augmentation", "book test accuracy"] == 0.96
     assert "book_accuracy" not in table.columns
 
-    # one row recomputed from the saved model with scikit-learn
+    # blocks 1-4 once for the three VGG-16 models, block 5 once for the two frozen ones, and
+    # the same class for every photo as each saved model predicting the photos itself
     paths, y, _ = data.list_images(workspace.data / "test")
+    assert "blocks 1-4 computed 1 time(s), block 5 2 time(s)" in text
+    assert text.count("(shared VGG-16 blocks,") == 3 and "CNN + dropout" in text
+    assert text.count(f"{len(y)} photos: same class for {len(y)},") == 3, text[-3000:]
+    activations = np.load(workspace.cache / f"vgg16_{SIZE}px" / "test_block4_pool.npy")
+    assert activations.shape == (len(y), 4, 4, 512) and activations.dtype == np.float16
+    photos = data.read_images(paths, SIZE, raw=True)
+    labels = {
+        FINE_TUNED: "VGG-16 fine-tuned + augmentation",
+        "cats_dogs_tlearn_basic_cnn.h5": "VGG-16 features",
+        "cats_dogs_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
+    }
+    for name, label in labels.items():
+        model = keras.models.load_model(workspace.models / name, compile=False)
+        y_pred = model.predict(photos, verbose=0)[:, 0] > 0.5
+        assert table.loc[label, "accuracy"] == pytest.approx(accuracy_score(y, y_pred), abs=1e-6)
+
+    # one row recomputed from the saved model with scikit-learn
     model = keras.models.load_model(workspace.models / CNN, compile=False)
     y_pred = model.predict(data.read_images(paths, SIZE, raw=True), verbose=0)[:, 0] > 0.5
     row = table.loc["CNN + dropout"]
@@ -117,6 +162,7 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     for call in (
         "keras.models.load_model(",
         "model.predict(test_ds",
+        "front.predict(test_ds",
         "evaluation.to_labels(",
         "classification_report(",
         "ConfusionMatrixDisplay.from_predictions(",

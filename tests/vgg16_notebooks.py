@@ -16,11 +16,16 @@ from utils import data
 
 SIZE = 64
 FEATURES = (2, 2, 512)  # VGG-16's block5_pool output for 64 x 64 photos
+ACTIVATIONS = (4, 4, 512)  # its block4_pool output, cached in float16
 VGG16_PARAMS = 14_714_688
 PREPROCESS_PARAMS = 12  # the frozen Dense(3) computing vgg16.preprocess_input
 # The book's head on 2 x 2 x 512 features: Flatten, Dense 512, Dense 512, one sigmoid unit.
 HEAD_PARAMS = (2048 * 512 + 512) + (512 * 512 + 512) + (512 + 1)
-ATOL = 1e-4  # float32 photo -> model vs cached features -> head (same arithmetic, other order)
+ATOL = 1e-4  # float32: photo -> model vs the same arithmetic in another order
+# photo -> saved model vs the head on features that block 5 computed from the float16-rounded
+# block4_pool activations (relative rounding <= 2**-11): measured below 2e-3 on the test split's
+# photos (random and ImageNet weights); 1e-2 leaves room for other heads.
+ATOL_FLOAT16 = 1e-2
 
 
 def parameters(workspace, **extra) -> dict:
@@ -60,3 +65,10 @@ def split_photos(workspace, split: str) -> tuple[np.ndarray, np.ndarray]:
 
 def features_dir(workspace):
     return workspace.cache / f"vgg16_{SIZE}px"
+
+
+def block5_and_head(model: keras.Model) -> keras.Sequential:
+    """A saved VGG-16 model's own block 5 and head, applied to block4_pool activations."""
+    base = model.get_layer("vgg16")
+    block5 = [layer for layer in base.layers if layer.name.startswith("block5")]
+    return keras.Sequential([keras.Input(ACTIVATIONS), *block5, model.get_layer("head")])
