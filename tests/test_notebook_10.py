@@ -1,0 +1,89 @@
+"""Notebook 10 (how much data does transfer save?) executed on the small split, tiny sizes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import curve_fit
+
+from tests.conftest import cell_text
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+SIZES, REPEATS = [3, 6, 10], 2
+SCRATCH, TRANSFER = "CNN from scratch", "VGG-16 features + logistic regression"
+
+
+def power_law(n, a, b, c):
+    return a - b * np.power(n, -c)
+
+
+def test_notebook_10_how_much_data(workspace, run_notebook):
+    nb = run_notebook(
+        "10",
+        DATA_DIR=str(workspace.data),
+        RESULTS_DIR=str(workspace.results),
+        CACHE_DIR=str(workspace.cache),
+        WEIGHTS=workspace.weights,
+        IMAGE_SIZE=32,
+        CNN_IMAGE_SIZE=32,
+        BATCH_SIZE=8,
+        EPOCHS=1,
+        SIZES=SIZES,
+        REPEATS=REPEATS,
+    )
+    text = cell_text(nb)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2, "two figures shown"
+    for name in ("10_how_much_data.png", "10_how_much_data_extrapolated.png"):
+        assert (workspace.results / name).stat().st_size > 0
+
+    # every point of the run: sizes x repeats x models, scored on the 20 validation photos
+    points = pd.read_csv(workspace.results / "10_how_much_data.csv")
+    assert len(points) == len(SIZES) * REPEATS * 2
+    assert set(points["model"]) == {SCRATCH, TRANSFER}
+    assert sorted(points["per_class"].unique()) == SIZES
+    correct = points["val_accuracy"] * 20
+    assert np.allclose(correct, correct.round()) and points["val_accuracy"].between(0, 1).all()
+
+    # the table of sizes x models with mean and std, as the run computed it
+    table = next(
+        o["data"]["text/plain"]
+        for o in outputs
+        if "mean" in o.get("data", {}).get("text/plain", "") and "std" in o["data"]["text/plain"]
+    )
+    assert SCRATCH in table and TRANSFER in table and "per_class" in table
+    means = points.groupby(["model", "per_class"])["val_accuracy"].mean()
+    target = means[TRANSFER][max(SIZES)]
+    assert f"frozen VGG-16 features at {max(SIZES)} photos per class, {target:.3f}" in text
+
+    # the power-law line for each model: refitting this run's points gives the printed values
+    for model, group in points.groupby("model"):
+        (a, b, c), _ = curve_fit(
+            power_law,
+            group["per_class"].to_numpy(float),
+            group["val_accuracy"].to_numpy(float),
+            p0=(group["val_accuracy"].max(), 1.0, 0.5),
+            bounds=([0.0, 0.0, 1e-3], [1.0, np.inf, 2.0]),
+            maxfev=20000,
+        )
+        line = re.search(rf"power law, {re.escape(model)}: accuracy\(n\) = (\S+) - (\S+)", text)
+        assert line, f"no power-law line for {model}"
+        assert float(line.group(1)) == pytest.approx(a, abs=2e-3)
+    assert re.search(r"power law: the CNN from scratch (would need about|levels off at)", text)
+    assert "start (accuracy at smallest size)" in text and "asymptote (fitted a)" in text
+
+    # pooled VGG-16 features cached under readable names with their keys; no test split read
+    folder = workspace.cache / "vgg16_32px"
+    for split, n in (("train", 40), ("validation", 20)):
+        x = np.load(folder / f"{split}_pooled.npy")
+        assert x.shape == (n, 512)
+        assert {"files", "image_size", "model"} <= json.loads(
+            (folder / f"{split}_pooled.key.json").read_text()
+        ).keys()
+    assert "computed from the photos" in text
+    assert not list(workspace.cache.rglob("test_*"))
