@@ -320,6 +320,11 @@ describe("dropout CNN", dropout_history)
 # %% [markdown]
 # ## The two models side by side
 #
+# A caution before reading the table: with 1,000 validation photos one point of accuracy is
+# ten photos, and training is not bit-for-bit repeatable on every machine (in the project's
+# two `cpu`-profile runs the dropout CNN's validation accuracy differed by more than a
+# point), so read a difference of a point or two as a tie.
+#
 # Each row is the reloaded best model measured on the validation split (the weights kept by
 # the checkpoint: its validation loss is the lowest in the history above). `train_val_gap`
 # is training minus validation accuracy at that epoch: how much the model overfits. The
@@ -385,7 +390,12 @@ print("book's run: 0.78 vs 0.72 validation accuracy, 6 points in favour of dropo
 #
 # - **Book settings on a GPU** (30 epochs each, 150 px, 3,000 training photos): not measured
 #   here.
-# - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 3 epochs each):
-#   6.7 minutes for this notebook, 196 s of training for the basic CNN and 137 s for the CNN
-#   with dropout, in the project's run of 2026-11-23 recorded in `BENCHMARKS.md` (a shared
-#   machine, so upper bounds).
+# - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 64 px photos,
+#   batches of 32, 8 epochs each): 2.8 minutes for this notebook (167 s, the whole notebook
+#   under papermill) on the full split, in the project's run of 2026-11-24 on a shared
+#   2-core machine (load average 6 to 8 from other jobs, so an upper bound). The models
+#   are the same layers at any size: at 64 px the flattened maps are smaller, so the dense
+#   layers have fewer weights (the counts printed above), and an epoch took about 9 s there,
+#   against about 65 s at 150 px in the project's run of 2026-11-23. Eight epochs leave room
+#   for the validation loss to turn up; the lines printed above say whether it did in your
+#   run.

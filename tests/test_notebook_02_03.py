@@ -216,8 +216,30 @@ def test_notebook_03_augments_the_training_split_only(workspace, run_notebook, t
         f"cats_dogs_cnn_img_aug: train-validation accuracy gap {info['train_val_gap']:+.3f}" in text
     )
     assert "book_val_accuracy" in text
+    # whether the book's ranking appeared is printed from the three validation accuracies
+    assert (
+        "validation accuracy in this run: basic CNN 0.500, dropout CNN 0.550, "
+        f"augmented CNN {augmented:.3f}"
+    ) in text
+    verdict = "holds" if augmented > 0.55 else "does not hold"
+    assert f"the book's ranking (basic < dropout < augmented): {verdict} in this run" in text
 
     assert (workspace.results / "cats_dogs_augmented_samples.png").is_file()
     written = sorted(p.name for p in previews.iterdir())
     assert written == [f"{label}_{i:02d}.jpg" for label in ("cat", "dog") for i in range(2)]
+    assert_loads_without_utils(workspace.models / "cats_dogs_cnn_img_aug.h5")
+
+
+def test_notebook_03_under_mirrored_strategy(workspace, run_notebook):
+    """DISTRIBUTE="mirrored:2" splits the CPU in two; the model is built under the strategy."""
+    size = 48
+    nb = run_notebook(
+        "03",
+        **parameters(workspace, IMAGE_SIZE=size, EPOCHS=1, N_PREVIEWS=1, DISTRIBUTE="mirrored:2"),
+    )
+    text = cell_text(nb)
+    assert "MirroredStrategy over 2 devices" in text
+    assert f"CNN with dropout at {size} px: {book_params('dropout', size):,} parameters" in text
+    info = json.loads((workspace.models / "cats_dogs_cnn_img_aug.json").read_text())
+    assert info["epochs"] == 1 and info["image_size"] == [size, size]
     assert_loads_without_utils(workspace.models / "cats_dogs_cnn_img_aug.h5")
