@@ -34,6 +34,7 @@ EXPECTED = {
     "07": "07_model_evaluation",
     "08": "08_dog_breeds",
     "09": "09_negative_transfer",
+    "10": "10_how_much_data",
 }
 
 

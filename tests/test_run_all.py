@@ -32,6 +32,7 @@ ALL = [
     "07_model_evaluation",
     "08_dog_breeds",
     "09_negative_transfer",
+    "10_how_much_data",
 ]
 
 
