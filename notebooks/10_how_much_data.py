@@ -46,9 +46,10 @@
 # with Python* (D. Sarkar, R. Bali, T. Ghosh, Packt, 2018); the chapter trains them on 1,500
 # photos per class only.
 #
-# Fine-tuning VGG-16 (notebook 06) would be a third curve. On a 2-core CPU a single
-# fine-tuning run costs more than this whole notebook's budget, so it is left out; with a GPU,
-# the same loop with notebook 06's model adds it.
+# Fine-tuning VGG-16 (notebook 06) would be a third curve. It is left out: in the project's
+# `cpu`-profile run recorded in `BENCHMARKS.md` (2026-11-23, 2 cores), one short fine-tuning
+# epoch of notebook 06 took 143 s, so the 15 points of this notebook would take well over
+# half an hour. With a GPU, the same loop with notebook 06's model adds it.
 #
 # Every accuracy here is measured on the **validation** split; the test split is not read.
 
@@ -62,8 +63,9 @@
 # pixels for at most `EPOCHS` epochs, stopping `PATIENCE` epochs after its best validation
 # loss; the book's CNN sees 150 px, and a smaller size (the `cpu` profile's) makes every
 # point much cheaper but can cost the CNN some accuracy: say which size your curves used
-# when you quote them. `LOGREG_C` is the logistic regression's regularisation, the
-# value notebook 04 chooses on the validation split in its run of the book's setting.
+# when you quote them. `LOGREG_C` is the logistic regression's regularisation, fixed in
+# advance (the value of notebook 04's preprocessing comparison), not chosen per point on the
+# validation photos the points are scored on.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -131,11 +133,12 @@ assert max(SIZES) <= available, f"SIZES go up to {max(SIZES)}, the split has {av
 # (weights, photo files, size): a re-run only reads them.
 #
 # When notebook 04 has already run on the same photos, its cache holds their block-4
-# activations and the block-5 "bottleneck features" (`train_features.npy`, 4 x 4 x 512 per
-# photo): averaging those over the 4 x 4 cells gives the same pooled features, up to the
-# float16 rounding 04 stores the activations with, without running VGG-16 again. The cell
-# looks for them under notebook 04's keys (either of its two precisions) and computes
-# whatever is missing.
+# activations (`train_block4_pool.npy`) and usually the block-5 "bottleneck features"
+# (`train_features.npy`, 4 x 4 x 512 per photo): averaging those over the 4 x 4 cells gives
+# the same pooled features, up to the float16 rounding 04 stores the activations with. The
+# cell looks for them under notebook 04's keys (either of its two precisions); with the
+# activations alone it runs only block 5 on them (a small part of VGG-16's arithmetic), and
+# without them it runs VGG-16 on the photos.
 
 # %%
 base = keras.applications.VGG16(
@@ -175,8 +178,9 @@ def from_notebook_04(split: str, files: str) -> np.ndarray | None:
             block5=cache.weights_fingerprint(block5),
             activations=cache.array_fingerprint(activations),
         )
-        if (features := cache.load(FEATURES_DIR / f"{split}_features.npy", key)) is not None:
-            return features.mean(axis=(1, 2))
+        if (features := cache.load(FEATURES_DIR / f"{split}_features.npy", key)) is None:
+            features = block5.predict(activations, batch_size=64, verbose=0)  # block 5 only
+        return features.mean(axis=(1, 2))
     return None
 
 
@@ -188,7 +192,7 @@ for split in ("train", "validation"):
     key = cache.key(model=cache.weights_fingerprint(extractor), files=files, image_size=IMAGE_SIZE)
     how = "loaded from the cache"
     if (x := cache.load(path, key)) is None:
-        how = "pooled from notebook 04's cached features"
+        how = "pooled from notebook 04's cache"
         if (x := from_notebook_04(split, files)) is None:
             how = "computed from the photos"
             photos = data.image_dataset(
@@ -217,7 +221,9 @@ print({split: x.shape for split, x in photos.items()}, f"{time.perf_counter() - 
 # blocks of 16, 64 and 128 filters, Dense 512, the output unit), at `CNN_IMAGE_SIZE` pixels.
 # RMSprop at the book's learning rate; `EarlyStopping(restore_best_weights=True)` keeps the
 # epoch with the lowest validation loss (the book's checkpoint rule, in memory) and stops
-# `PATIENCE` epochs after it, so small subsets train for more epochs than large ones.
+# `PATIENCE` epochs after it, so each subset trains only while its validation loss improves.
+# The epoch is chosen on the same validation photos that then score the point, as with the
+# book's checkpoint: that flatters the CNN a little, never the frozen features.
 #
 # **Transfer**: a standardised logistic regression on the 512 frozen features of the same
 # photos, C = `LOGREG_C`. No epochs, nothing chosen per point.
@@ -284,7 +290,8 @@ print(f"basic CNN at {CNN_IMAGE_SIZE} px: {basic_cnn().count_params():,} paramet
 # photos per class is the first `n` of that order, so within a repeat the subsets are nested
 # (the 100-photo subset contains the 50-photo one), and repeats differ in which photos they
 # draw. At the largest size every repeat may hold the same photos (all of them, when the
-# split has no more): its spread then comes from the CNN's random initialisation only. Each
+# split has no more): the CNN's spread there comes from its random initialisation and
+# shuffling only, and the logistic regression, which has neither, gives the same score. Each
 # point is saved as a row of `RESULTS_DIR/10_how_much_data.csv`.
 
 # %%
@@ -332,11 +339,14 @@ table.round(3)
 # ## Learning curves and a power law
 #
 # A learning curve typically follows a power law in the number of training examples: the
-# error falls as `n**(-c)` towards a floor. We fit `accuracy(n) = a - b * n**(-c)` to every
-# point of each model with `scipy.optimize.curve_fit`: `a` is the accuracy the curve levels
-# off at (its asymptote), `b` and `c` how far below it the curve starts and how fast it
-# closes the gap. `a` is bounded to [0, 1] and `c` to (0, 2] so the fit stays a learning
-# curve.
+# error falls as `n**(-c)` towards a floor (J. Hestness et al., *Deep Learning Scaling is
+# Predictable, Empirically*, 2017, measured it over many tasks). We fit
+# `accuracy(n) = a - b * n**(-c)` to every point of each model with
+# `scipy.optimize.curve_fit`: `a` is the accuracy the curve levels off at (its asymptote),
+# `b` and `c` how far below it the curve starts and how fast it closes the gap. `a` is
+# bounded to [0, 1] and `c` to (0, 2] so the fit stays a learning curve. A fitted `a` at its
+# bound of 1.0 means the points show no levelling off yet: the asymptote is then not
+# measured, only assumed.
 
 
 # %%
@@ -355,7 +365,8 @@ for model_name, group in points.groupby("model"):
         maxfev=20000,
     )
     fits[model_name] = (a, b, c)
-    print(f"power law, {model_name}: accuracy(n) = {a:.3f} - {b:.3f} * n^(-{c:.3f})")
+    note = " (a at its bound: no levelling off within the sizes measured)" if a > 0.999 else ""
+    print(f"power law, {model_name}: accuracy(n) = {a:.3f} - {b:.3f} * n^(-{c:.3f}){note}")
 
 # %%
 colors = {"CNN from scratch": "tab:orange", "VGG-16 features + logistic regression": "tab:blue"}
@@ -393,18 +404,27 @@ a, b, c = fits["CNN from scratch"]
 print(f"target: frozen VGG-16 features at {largest} photos per class, {target:.3f}")
 if a <= target:
     print(
-        f"power law: the CNN from scratch levels off at {a:.3f}, below {target:.3f}: "
+        f"power law: the CNN from scratch ({CNN_IMAGE_SIZE} px) levels off at {a:.3f}, "
+        f"below {target:.3f}: "
         "by this fit no number of photos gets it there"
     )
-    needed = np.inf
+    needed = rounded = np.inf
 else:
     needed = (b / (a - target)) ** (1 / c)
     where = "extrapolated beyond" if needed > largest else "within"
+    rounded = float(f"{needed:.2g}")  # two significant digits: an order of magnitude
     print(
-        f"power law: the CNN from scratch would need about {needed:,.0f} photos per class "
-        f"to reach {target:.3f} ({where} the {min(SIZES)}-{largest} measured; "
-        f"{needed / largest:.1f} times the {largest} the frozen features used)"
+        f"power law: the CNN from scratch ({CNN_IMAGE_SIZE} px) would need about "
+        f"{rounded:,.0f} photos per class to reach {target:.3f} ({where} the "
+        f"{min(SIZES)}-{largest} measured; about {float(f'{rounded / largest:.2g}'):,.0f} times "
+        f"the {largest} "
+        "the frozen features used)"
     )
+    if a > 0.999:
+        print(
+            "  the fit assumes the CNN's curve keeps rising as it did over the sizes measured; "
+            "nothing here measures where it levels off"
+        )
 
 # %% [markdown]
 # ## Three ways transfer can help, measured
@@ -441,16 +461,19 @@ effects = pd.DataFrame(
 )
 for effect, (base_value, transfer_value) in effects.items():
     verdict = "higher" if transfer_value > base_value else "not higher"
+    if effect.startswith("asymptote") and max(base_value, transfer_value) > 0.999:
+        verdict = "not measured: a fit at its bound of 1.0 has not levelled off"
     print(f"{effect}: transfer {transfer_value:.3f} vs from scratch {base_value:.3f} -> {verdict}")
 effects.T.round(3)
 
 # %% [markdown]
 # The same three effects on the fitted curves, drawn far beyond the sizes measured (dotted
-# lines: each fit's asymptote `a`; the points: this run's means). Everything right of the
-# shaded band is extrapolation.
+# lines: each fit's asymptote `a`; the points: this run's means; the star: where the CNN's
+# fit reaches the target above, if it does). Everything right of the shaded band is
+# extrapolation.
 
 # %%
-wide = np.geomspace(min(SIZES), 100 * largest, 200)
+wide = np.geomspace(min(SIZES), max(100 * largest, 2 * min(needed, 1e12)), 200)
 fig, ax = plt.subplots(figsize=(7, 4.5))
 ax.axvspan(min(SIZES), largest, color="grey", alpha=0.1, label="measured sizes")
 for model_name, color in colors.items():
@@ -463,9 +486,9 @@ ax.annotate(
     xytext=(n1 * 1.5, mean[transfer][n1] + 0.03),
     arrowprops={"arrowstyle": "->"},
 )
-ax.text(wide[-1], fits[transfer][0], " asymptote", va="bottom", ha="right")
+ax.text(np.sqrt(wide[0] * wide[-1]), fits[transfer][0] + 0.005, "asymptote", ha="center")
 if np.isfinite(needed):
-    ax.plot([needed], [target], "k*", ms=12, label=f"CNN reaches {target:.3f}: ~{needed:,.0f}")
+    ax.plot([needed], [target], "k*", ms=12, label=f"CNN reaches {target:.3f}: ~{rounded:,.0f}")
 ax.set_xscale("log")
 ax.set_xlabel("training photos per class (log scale)")
 ax.set_ylabel("validation accuracy")
@@ -485,20 +508,24 @@ print(f"this notebook ran in {minutes:.1f} minutes ({len(points)} models trained
 #   same validation photos to score them; several subsets per size show how much of a
 #   difference is noise.
 # - Frozen features make the transfer curve nearly free: VGG-16 runs once per photo, and
-#   every point after that is a logistic regression of a second or less.
+#   every point after that is a logistic regression (its mean seconds per point are printed
+#   above the table).
 # - `curve_fit` of `a - b * n**(-c)` turns a few points into a statement about data you do
 #   not have; the answer printed above is an extrapolation, sensitive to the noise of the
 #   points, and the asymptote `a` most of all.
 # - The table of the three effects says which of start, slope and asymptote transfer
-#   improved in your run; compare it with the picture of notebook 00.
+#   improved in your run; compare it with notebook 00's description of the three effects.
 #
 # ## What a full run costs
 #
 # - **Book settings on a GPU** (`REPEATS = 5`, the CNN at 150 px for up to 30 epochs):
 #   not measured here.
-# - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split, see the README
-#   for its parameter values): measured by the project on a shared, loaded machine, recorded
-#   with the load average in the lead's benchmark notes; the line printed above is your own
-#   run's. Computing the VGG-16 features from the photos (the first run without notebook
-#   04's cache) adds one pass of VGG-16 over the 4,000 training and validation photos, which
-#   on a 2-core CPU takes many minutes; later runs read the cache.
+# - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split; `CNN_IMAGE_SIZE
+#   = 48`, `EPOCHS = 8`, `REPEATS = 3`), the project's runs of 2026-11-24 on a machine shared
+#   with other jobs: with the pooled features cached, 4.9 minutes (load average about 4),
+#   nearly all of it the 15 CNNs (18 s each on average; a logistic regression takes under a
+#   second). With only notebook 04's block-4 activations cached, block 5 over the 4,000
+#   photos added 44 s (load average about 7). Without any cache, VGG-16 runs on the 4,000
+#   photos first: one attempt had not finished the 3,000 training photos after 9 minutes
+#   (load average about 8), so count on more than ten minutes on a shared 2-core machine;
+#   later runs read the cache. The line printed above the takeaways is your own run's.

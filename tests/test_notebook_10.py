@@ -74,7 +74,8 @@ def test_notebook_10_how_much_data(workspace, run_notebook):
         line = re.search(rf"power law, {re.escape(model)}: accuracy\(n\) = (\S+) - (\S+)", text)
         assert line, f"no power-law line for {model}"
         assert float(line.group(1)) == pytest.approx(a, abs=2e-3)
-    assert re.search(r"power law: the CNN from scratch (would need about|levels off at)", text)
+    conclusion = r"power law: the CNN from scratch \(32 px\) (would need about|levels off at)"
+    assert re.search(conclusion, text)
     assert "start (accuracy at smallest size)" in text and "asymptote (fitted a)" in text
 
     # pooled VGG-16 features cached under readable names with their keys; no test split read
