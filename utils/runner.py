@@ -76,6 +76,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "SLIDES_EPOCHS": 1,
         },
         "08": {"USE_CACHED_FEATURES": True, "EPOCHS": 150},
+        "10": {"CNN_IMAGE_SIZE": 48, "EPOCHS": 8, "REPEATS": 3},
     },
     # The book's settings (every notebook's defaults): for a GPU.
     "book": {"split": {"train": 1500, "validation": 500, "test": 500}},
