@@ -250,8 +250,9 @@ print(f"block 5 on the cached activations: {time.perf_counter() - start:.1f} s")
 #
 # Why this is exact: a frozen layer is a fixed function, so "photo → blocks 1-4 → block 5"
 # computed in two steps with the intermediate result kept on disk is the same arithmetic as in
-# one step. The only difference is the float16 rounding of the stored activations (a relative
-# 0.05%), which moves a predicted probability by far less than a percent.
+# one step. The differences are the float16 rounding of the stored activations (a relative
+# 0.05%) and, when the extractor computed in bfloat16, its coarser arithmetic (about 1%): the
+# saved model always computes in float32. The tests measure how far that moves a probability.
 
 # %% [markdown]
 # ## The book's dense head on the cached features
@@ -432,8 +433,8 @@ preprocessing.round(4)
 # ## What a full run costs
 #
 # Book settings (3,000 training and 1,000 validation photos at 150 px, 30 epochs) on a GPU:
-# not measured here. `cpu` profile on a 2-core laptop: the previous version of this notebook
-# took 10.6 minutes (BENCHMARKS.md, 2-core AMD EPYC, 2026-11-23, bfloat16 extraction, with
-# the test features and a throughput benchmark that are no longer here); this version is not
-# measured yet. Most of it is the one pass of VGG-16 over the photos, which a re-run with the
-# cache in place skips.
+# not measured here. `cpu` profile on a 2-core laptop: 10.4 minutes in one run of this version
+# (2-core AMD EPYC, a machine shared with other jobs, load average 9 falling to 3; 2026-11-24;
+# `"auto"` chose bfloat16 at 8.6 against 5.6 photos/s in float32; 100 + 50 photos per class
+# for the preprocessing comparison), most of it the one pass of blocks 1-4 over the 4,000
+# photos. A re-run with the cache in place skips that pass.

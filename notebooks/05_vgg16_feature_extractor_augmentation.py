@@ -436,8 +436,8 @@ comparison.round(4)
 # ## What a full run costs
 #
 # Book settings (100 epochs of the direct route on 3,000 photos at 150 px, 5 cached passes)
-# on a GPU: not measured here. `cpu` profile on a 2-core laptop: the previous
-# version of this notebook took 14.3 minutes (BENCHMARKS.md, 2-core AMD EPYC, 2026-11-23,
-# direct route cut to 2 epochs of 20 batches, 1 augmented pass); this version is not measured
-# yet. Each augmented pass costs one VGG-16 pass over the training photos, like notebook 04's
-# extraction.
+# on a GPU: not measured here. `cpu` profile on a 2-core laptop, without the direct route
+# (`EPOCHS = 0`) and with one augmented pass: 4.2 minutes in one run of this version after
+# notebook 04 (2-core AMD EPYC, shared machine, load average about 4; 2026-11-24), of which
+# 2 minutes for the augmented pass through blocks 1-4 (bfloat16, chosen by `"auto"`). Each
+# further pass costs about as much again.
