@@ -94,3 +94,30 @@ def test_image_grid_any_dtype():
     assert len(fig.axes) == 4 and fig.axes[1].get_title() == "b"
     assert plots.to_display(images[1]).max() == pytest.approx(200 / 255)
     plots.plt.close(fig)
+
+
+def test_fit_keep_best_reloads_the_best_epoch_and_logs(tmp_path):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    model = keras.Sequential([keras.Input((4,)), training.output_layer(2)])
+    model.compile(keras.optimizers.SGD(0.5), training.loss_for(2), metrics=["accuracy"])
+    checkpoint, log = tmp_path / "ck" / "m.keras", tmp_path / "log.csv"
+    best, history, seconds = training.fit_keep_best(
+        model, x, (x[:16], y[:16]), epochs=4, checkpoint=checkpoint, log=log, y=y, verbose=0
+    )
+    assert not checkpoint.exists() and len(pd.read_csv(log)) == 4 and seconds > 0
+    kept = training.best_epoch(history)
+    loss = best.evaluate(x[:16], y[:16], verbose=0)[0]
+    assert loss == pytest.approx(history.loc[kept - 1, "val_loss"], rel=1e-4)
+
+
+def test_describe_says_gap_and_turn():
+    facts = {"best_epoch": 2, "epochs": 5, "train_val_gap": 0.123}
+    assert training.describe(facts, "m").splitlines() == [
+        "m: train-validation accuracy gap at the kept epoch (2): +0.123",
+        "m: validation loss turned up after epoch 2 of 5",
+    ]
+    facts = {"best_epoch": 5, "epochs": 5, "train_val_gap": -0.01}
+    assert "still at its lowest at the last epoch (5)" in training.describe(facts, "m")

@@ -8,6 +8,8 @@ notebook; nothing here hides it.
 from __future__ import annotations
 
 import math
+import time
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -73,3 +75,53 @@ def summarize(history: pd.DataFrame, monitor: str = "val_loss") -> dict[str, Any
         "final_val_accuracy": _num(history["val_accuracy"].iloc[-1]) if has_acc else None,
         "train_val_gap": _num(gap),
     }
+
+
+def fit_keep_best(
+    model: keras.Model,
+    train,
+    validation,
+    *,
+    epochs: int,
+    checkpoint: str | Path,
+    log: str | Path,
+    **fit_args: Any,
+) -> tuple[keras.Model, pd.DataFrame, float]:
+    """``model.fit`` with the two callbacks every notebook uses, then the best model reloaded.
+
+    ``ModelCheckpoint(checkpoint, save_best_only=True)`` on the validation loss and
+    ``CSVLogger(log)``; returns the best epoch's model (reloaded from ``checkpoint``, a
+    ``.keras`` file, removed afterwards), the history (:func:`history_frame`) and the seconds
+    training took. Notebook 02 writes these steps out once; later notebooks call this.
+    """
+    checkpoint, log = Path(checkpoint), Path(log)
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
+        keras.callbacks.CSVLogger(log),
+        *fit_args.pop("callbacks", []),
+    ]
+    start = time.perf_counter()
+    history = model.fit(
+        train, validation_data=validation, epochs=epochs, callbacks=callbacks, **fit_args
+    )
+    seconds = time.perf_counter() - start
+    best = keras.models.load_model(checkpoint)
+    checkpoint.unlink()
+    return best, history_frame(history), seconds
+
+
+def describe(facts: dict[str, Any], name: str) -> str:
+    """Two lines on a run's curves, from :func:`summarize`'s facts: the train-validation gap at
+    the kept epoch, and whether validation loss turned up before the last epoch."""
+    best, epochs = facts["best_epoch"], facts["epochs"]
+    gap = facts["train_val_gap"]
+    turned = (
+        f"validation loss turned up after epoch {best} of {epochs}"
+        if best < epochs
+        else f"validation loss was still at its lowest at the last epoch ({epochs})"
+    )
+    gap_text = "n/a" if gap is None else f"{gap:+.3f}"
+    gap_line = f"{name}: train-validation accuracy gap at the kept epoch ({best}): {gap_text}"
+    return f"{gap_line}\n{name}: {turned}"
