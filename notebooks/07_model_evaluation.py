@@ -498,7 +498,9 @@ if gradcam_ready:
 # photos.
 #
 # - **Book settings on a GPU** (1,000 test photos at 150 px, six models): not measured here.
-# - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 1,000 test photos,
-#   eight models): 7.6 minutes for the previous version of this notebook, in the project's run
-#   of 2026-11-23 recorded in `BENCHMARKS.md` (a shared machine, so an upper bound). This version
-#   makes the same predictions; it is not measured separately.
+# - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 1,000 test photos):
+#   4.9 minutes in one run of this version with the five VGG-16 models of notebooks 04-06 and
+#   `CHECK_PHOTOS = 60` (2-core AMD EPYC, 2026-11-24, load average 4 to 5 with another training
+#   run beside it, so an upper bound), of which 2.9 minutes for the one pass of blocks 1-4
+#   over the test photos in float32 and about 1 minute for the check; the previous version,
+#   which ran VGG-16 over the photos once per model, took 7.6 minutes (`BENCHMARKS.md`).
