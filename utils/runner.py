@@ -48,7 +48,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "03": {"N_PREVIEWS": 2},
         "04": {"COMPARE_PER_CLASS": 10, "COMPARE_VALIDATION_PER_CLASS": 5},
         "05": {"AUG_PASSES": 1, "CACHED_EPOCHS": 1},
-        "06": {"WARMUP_EPOCHS": 1, "SLIDES_EPOCHS": 1},
+        "06": {"WARMUP_EPOCHS": 1, "SLIDES_EPOCHS": 1, "SLIDES_WARMUP_EPOCHS": 1, "AUG_PASSES": 1},
         "08": {"IMAGE_SIZE": 75, "N_SHOW": 4, "USE_CACHED_FEATURES": True},  # InceptionV3: >= 75
         "09": {"N_SAMPLES": 200, "IMAGE_SIZE": 32, "FOLDS": 3, "RUN_VARIANTS": False},
         "10": {"SIZES": [5, 10, 20], "REPEATS": 2, "CNN_IMAGE_SIZE": 32},
@@ -56,7 +56,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # Real data, CPU-friendly epochs and the cached-features routes (a 2-core laptop).
     "cpu": {
         "split": {"train": 1500, "validation": 500, "test": 500},
-        "all": {"MIXED_PRECISION": True},
+        "all": {"MIXED_PRECISION": "auto"},  # bfloat16 only where it measures faster
         # from scratch at 64 px: both notebooks in about 7 minutes (02's and 03's cost cells)
         "02": {"IMAGE_SIZE": 64, "BATCH_SIZE": 32, "EPOCHS": 8},
         "03": {
@@ -66,15 +66,17 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "LEARNING_RATE": 1e-3,
             "N_PREVIEWS": 3,
         },
-        "04": {"EPOCHS": 30},
-        "05": {"EPOCHS": 2, "STEPS_PER_EPOCH": 20, "VALIDATION_PER_CLASS": 100, "AUG_PASSES": 1},
+        # VGG-16: one pass of blocks 1-4 per photo, cached; 06 fine-tunes block 5 on it
+        "04": {"EPOCHS": 30, "COMPARE_PER_CLASS": 100, "COMPARE_VALIDATION_PER_CLASS": 50},
+        "05": {"EPOCHS": 0, "AUG_PASSES": 1, "CACHED_EPOCHS": 20},
         "06": {
-            "EPOCHS": 2,
-            "STEPS_PER_EPOCH": 20,
-            "VALIDATION_PER_CLASS": 100,
-            "WARMUP_EPOCHS": 30,
-            "SLIDES_EPOCHS": 1,
+            "EPOCHS": 0,
+            "WARMUP_EPOCHS": 10,
+            "SLIDES_EPOCHS": 5,
+            "SLIDES_WARMUP_EPOCHS": 3,
+            "AUG_PASSES": 1,
         },
+        "07": {"CHECK_PHOTOS": 30},
         "08": {"USE_CACHED_FEATURES": True, "EPOCHS": 150},
         "10": {"CNN_IMAGE_SIZE": 48, "EPOCHS": 8, "REPEATS": 3},
     },
