@@ -155,8 +155,8 @@ def _type_problem(value: Any, default: Any) -> str | None:
     """Why ``value`` cannot replace a parameter whose default is ``default``, or None."""
     if default is None or value is None and isinstance(default, str):
         return None
-    if isinstance(default, bool):
-        return None if isinstance(value, bool) else "expects True or False"
+    if isinstance(default, bool):  # "auto": let the notebook measure (MIXED_PRECISION)
+        return None if isinstance(value, bool) or value == "auto" else "expects True or False"
     if isinstance(default, int | float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"expects a number like {default!r}"
