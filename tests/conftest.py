@@ -27,6 +27,18 @@ needs_vgg_weights = pytest.mark.skipif(
 )
 
 
+# The longest tests first, so that the workers of ``pytest -n`` finish together.
+LONGEST_FIRST = ("test_run_all.py", "test_notebook_", "test_site.py", "test_streaming_memory.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        name = item.path.name
+        return next((i for i, p in enumerate(LONGEST_FIRST) if name.startswith(p)), 99)
+
+    items.sort(key=rank)  # stable: the file order within each group is kept
+
+
 def write_image(path: Path, size: tuple[int, int] = (64, 48), color=(200, 30, 30), mode="RGB"):
     """Write a small noisy image of one dominant colour (JPEG or PNG by suffix)."""
     rng = np.random.default_rng(zlib.crc32(f"{path.name}{color}".encode()))

@@ -34,7 +34,7 @@ ROOT = NOTEBOOKS_DIR.parent
 ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10")
 # The notebooks that run on a user's own folders: the case study, 01 to 07, and 08 (the
 # multi-class recipe) when the folder has 3 or more classes.
-OWN_DATA_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "10")
+OWN_DATA_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
 # The notebooks that read the cats-vs-dogs split (00, 08 and 09 bring their own data).
 CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "10")
 
