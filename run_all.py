@@ -12,8 +12,10 @@ in every notebook that has it, ``--set 05:NAME=VALUE`` in one. ``--data DIR`` ru
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from collections import defaultdict
+from typing import Any
 
 import pandas as pd
 import papermill as pm
@@ -21,6 +23,77 @@ import papermill as pm
 import build_site
 from utils import runner
 from utils.split_folder import DatasetError
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    """``NAME=VALUE`` or ``NN:NAME=VALUE`` → (notebook or "all", NAME, Python value)."""
+    if "=" not in text:
+        raise ValueError(f"override {text!r} is not NAME=VALUE")
+    key, raw = text.split("=", 1)
+    scope, name = key.split(":", 1) if ":" in key else ("all", key)
+    scope = scope.strip().zfill(2) if scope.strip().isdigit() else scope  # "2:" means "02:"
+    if not name.isidentifier() or name.upper() != name:
+        raise ValueError(f"override {text!r}: parameters are UPPER_CASE names")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw  # a bare string such as a path
+    return scope, name, value
+
+
+def parse_notebooks(text: str | None) -> tuple[str, ...]:
+    """``"1,02,7"`` → ``("01", "02", "07")``; None → every notebook. Unknown numbers are errors."""
+    if text is None:
+        return runner.ORDER
+    wanted = [part.strip() for part in text.split(",")]
+    if not any(wanted):
+        raise ValueError(f"--notebooks is empty: give numbers among {', '.join(runner.ORDER)}")
+    bad = [w for w in wanted if not (w.isdigit() and w.zfill(2) in runner.ORDER)]
+    if bad:
+        listed = ", ".join(map(repr, bad))
+        raise ValueError(f"--notebooks: no notebook {listed}; valid: {', '.join(runner.ORDER)}")
+    return tuple(n for n in runner.ORDER if n in {w.zfill(2) for w in wanted})
+
+
+def _type_problem(value: Any, default: Any) -> str | None:
+    """Why ``value`` cannot replace a parameter whose default is ``default``, or None."""
+    if default is None or value is None and isinstance(default, str):
+        return None
+    if isinstance(default, bool):  # "auto": let the notebook measure (MIXED_PRECISION)
+        return None if isinstance(value, bool) or value == "auto" else "expects True or False"
+    if isinstance(default, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expects a number like {default!r}"
+        if isinstance(default, int) and not isinstance(value, int):
+            return f"expects a whole number like {default!r}"
+        return "must not be negative" if value < 0 else None
+    if isinstance(default, str):
+        return None if isinstance(value, str) else f"expects text like {default!r}"
+    return None if isinstance(value, type(default)) else f"expects a {type(default).__name__}"
+
+
+def check_overrides(config: runner.RunConfig) -> None:
+    """Every ``--set`` names a parameter of a selected notebook with a value of its type."""
+    defaults = {n: runner.notebook_defaults(n) for n in config.notebooks}
+    for scope, values in config.overrides.items():
+        if scope != "all" and scope not in runner.ORDER:
+            valid = ", ".join(runner.ORDER)
+            raise ValueError(f"--set {scope}:…: no notebook {scope}; valid: {valid}")
+        if scope != "all" and scope not in config.notebooks:
+            raise ValueError(f"--set {scope}:…: notebook {scope} is not selected (--notebooks)")
+        scopes = list(config.notebooks) if scope == "all" else [scope]
+        known = sorted({name for n in scopes for name in defaults[n]})
+        for name, value in values.items():
+            declaring = [n for n in scopes if name in defaults[n]]
+            if not declaring:
+                where = "the selected notebooks" if scope == "all" else f"notebook {scope}"
+                raise ValueError(
+                    f"--set {name}: {where} have no such parameter; valid: {', '.join(known)}"
+                )
+            for n in declaring:
+                problem = _type_problem(value, defaults[n][name])
+                if problem:
+                    raise ValueError(f"--set {name}={value!r}: {name} {problem} (notebook {n})")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,7 +138,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def config_from(args: argparse.Namespace) -> runner.RunConfig:
     overrides: dict[str, dict] = defaultdict(dict)
     for text in args.set:
-        scope, name, value = runner.parse_override(text)
+        scope, name, value = parse_override(text)
         overrides[scope][name] = value
     return runner.RunConfig(
         profile=args.profile,
@@ -76,7 +149,7 @@ def config_from(args: argparse.Namespace) -> runner.RunConfig:
         breeds_source=args.breeds_source,
         mnist=args.mnist,
         cache_dir=args.cache_dir,
-        notebooks=runner.parse_notebooks(args.notebooks),
+        notebooks=parse_notebooks(args.notebooks),
         overrides=dict(overrides),
         progress=not args.no_progress,
         force=args.force,
@@ -88,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = config_from(args)
+        check_overrides(config)  # every check before anything is written
         run_dir, rows = runner.run(config)
     except (DatasetError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import run_all
 from utils import runner
 
 
@@ -20,13 +21,13 @@ from utils import runner
     ],
 )
 def test_parse_override(text, expected):
-    assert runner.parse_override(text) == expected
+    assert run_all.parse_override(text) == expected
 
 
 @pytest.mark.parametrize("text", ["EPOCHS", "epochs=3", "02:=1"])
 def test_parse_override_rejects(text):
     with pytest.raises(ValueError):
-        runner.parse_override(text)
+        run_all.parse_override(text)
 
 
 def test_every_profile_names_only_declared_parameters():
@@ -71,7 +72,7 @@ def _exists(number: str) -> bool:
 
 
 def test_15_3_unpadded_scope_means_the_notebook():
-    assert runner.parse_override("2:EPOCHS=7") == ("02", "EPOCHS", 7)
+    assert run_all.parse_override("2:EPOCHS=7") == ("02", "EPOCHS", 7)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,7 @@ def test_15_3_unpadded_scope_means_the_notebook():
 def test_15_3_overrides_that_would_do_nothing_are_errors(sets, message):
     config = runner.RunConfig(notebooks=("02", "07"), overrides=sets)
     with pytest.raises(ValueError, match=message):
-        runner.check_overrides(config)
+        run_all.check_overrides(config)
 
 
 def test_15_3_valid_overrides_pass():
@@ -97,7 +98,7 @@ def test_15_3_valid_overrides_pass():
         notebooks=("02", "04"),
         overrides={"all": {"EPOCHS": 2, "WEIGHTS": None}, "04": {"LEARNING_RATE": 1e-3}},
     )
-    runner.check_overrides(config)
+    run_all.check_overrides(config)
 
 
 @pytest.mark.parametrize(
@@ -106,12 +107,12 @@ def test_15_3_valid_overrides_pass():
 )
 def test_15_4_unknown_or_empty_notebook_lists_are_errors(text, message):
     with pytest.raises(ValueError, match=message):
-        runner.parse_notebooks(text)
+        run_all.parse_notebooks(text)
 
 
 def test_15_4_notebook_numbers_are_padded_and_ordered():
-    assert runner.parse_notebooks("7, 2,02") == ("02", "07")
-    assert runner.parse_notebooks(None) == runner.ORDER
+    assert run_all.parse_notebooks("7, 2,02") == ("02", "07")
+    assert run_all.parse_notebooks(None) == runner.ORDER
 
 
 def _flat_source(folder, n: int = 6):

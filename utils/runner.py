@@ -104,22 +104,6 @@ class RunConfig:
     data_root: str | None = None  # where splits are kept between runs (default data/)
 
 
-def parse_override(text: str) -> tuple[str, str, Any]:
-    """``NAME=VALUE`` or ``NN:NAME=VALUE`` → (notebook or "all", NAME, Python value)."""
-    if "=" not in text:
-        raise ValueError(f"override {text!r} is not NAME=VALUE")
-    key, raw = text.split("=", 1)
-    scope, name = key.split(":", 1) if ":" in key else ("all", key)
-    scope = scope.strip().zfill(2) if scope.strip().isdigit() else scope  # "2:" means "02:"
-    if not name.isidentifier() or name.upper() != name:
-        raise ValueError(f"override {text!r}: parameters are UPPER_CASE names")
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        value = raw  # a bare string such as a path
-    return scope, name, value
-
-
 def notebook_defaults(number: str) -> dict[str, Any]:
     """The names a notebook's ``parameters`` cell declares, with their default values."""
     found = pm.inspect_notebook(str(notebook_path(number)))
@@ -135,60 +119,6 @@ def notebook_defaults(number: str) -> dict[str, Any]:
 def notebook_parameters(number: str) -> set[str]:
     """The names a notebook's ``parameters`` cell declares."""
     return set(notebook_defaults(number))
-
-
-def parse_notebooks(text: str | None) -> tuple[str, ...]:
-    """``"1,02,7"`` → ``("01", "02", "07")``; None → every notebook. Unknown numbers are errors."""
-    if text is None:
-        return ORDER
-    wanted = [part.strip() for part in text.split(",")]
-    if not any(wanted):
-        raise ValueError(f"--notebooks is empty: give numbers among {', '.join(ORDER)}")
-    bad = [w for w in wanted if not (w.isdigit() and w.zfill(2) in ORDER)]
-    if bad:
-        listed = ", ".join(map(repr, bad))
-        raise ValueError(f"--notebooks: no notebook {listed}; valid: {', '.join(ORDER)}")
-    return tuple(n for n in ORDER if n in {w.zfill(2) for w in wanted})
-
-
-def _type_problem(value: Any, default: Any) -> str | None:
-    """Why ``value`` cannot replace a parameter whose default is ``default``, or None."""
-    if default is None or value is None and isinstance(default, str):
-        return None
-    if isinstance(default, bool):  # "auto": let the notebook measure (MIXED_PRECISION)
-        return None if isinstance(value, bool) or value == "auto" else "expects True or False"
-    if isinstance(default, int | float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"expects a number like {default!r}"
-        if isinstance(default, int) and not isinstance(value, int):
-            return f"expects a whole number like {default!r}"
-        return "must not be negative" if value < 0 else None
-    if isinstance(default, str):
-        return None if isinstance(value, str) else f"expects text like {default!r}"
-    return None if isinstance(value, type(default)) else f"expects a {type(default).__name__}"
-
-
-def check_overrides(config: RunConfig) -> None:
-    """Every ``--set`` names a parameter of a selected notebook with a value of its type."""
-    defaults = {n: notebook_defaults(n) for n in config.notebooks}
-    for scope, values in config.overrides.items():
-        if scope != "all" and scope not in ORDER:
-            raise ValueError(f"--set {scope}:…: no notebook {scope}; valid: {', '.join(ORDER)}")
-        if scope != "all" and scope not in config.notebooks:
-            raise ValueError(f"--set {scope}:…: notebook {scope} is not selected (--notebooks)")
-        scopes = list(config.notebooks) if scope == "all" else [scope]
-        known = sorted({name for n in scopes for name in defaults[n]})
-        for name, value in values.items():
-            declaring = [n for n in scopes if name in defaults[n]]
-            if not declaring:
-                where = "the selected notebooks" if scope == "all" else f"notebook {scope}"
-                raise ValueError(
-                    f"--set {name}: {where} have no such parameter; valid: {', '.join(known)}"
-                )
-            for n in declaring:
-                problem = _type_problem(value, defaults[n][name])
-                if problem:
-                    raise ValueError(f"--set {name}={value!r}: {name} {problem} (notebook {n})")
 
 
 def run_folder(config: RunConfig) -> Path:
@@ -352,7 +282,6 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
     """
     if config.profile not in PROFILES:
         raise ValueError(f"unknown profile {config.profile!r}: choose from {', '.join(PROFILES)}")
-    check_overrides(config)  # every check before anything is written
     new = not (config.run_dir and Path(config.run_dir).exists())
     run_dir = run_folder(config)
     try:
