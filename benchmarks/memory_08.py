@@ -9,7 +9,8 @@ images (the same files listed K times), each measured in a fresh process.
 Every run is a child process doing, over the split's file lists repeated ``K`` times:
 
 1. **stream**: one full pass over the training pipeline (shuffled, augmented) and over the
-   validation and test pipelines, exactly as notebook 08 builds them: every one of the
+   validation and test pipelines, as notebook 08 builds them (its augmentation and model are
+   read from the notebook's own cells, so the two cannot drift apart): every one of the
    ``K x n`` images is read, decoded, resized (and augmented for training);
 2. **fit**: the notebook's model (frozen backbone, pooling, Dense 512 x 2 head, Adam) trained
    for one epoch on the training stream with validation, both capped at
@@ -29,6 +30,9 @@ table and the 10x / 1x ratio, and writes it all as JSON.
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -38,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+NOTEBOOK = ROOT / "notebooks" / "08_dog_breeds.py"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,29 +69,47 @@ def peak_rss_mib() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS
 
 
-def notebook_model(backbone: str, weights, size: int, n_classes: int):
-    """Notebook 08's model: backbone preprocessing, frozen pooled base, the book's head."""
+def from_notebook(marker: str, namespace: dict, only: str | None = None) -> dict:
+    """Run notebook 08's code cell containing ``marker`` (or only its statement assigning
+    ``only``) in ``namespace`` and return it: the script measures what the notebook builds,
+    read from the notebook itself rather than copied here."""
+    import jupytext
+
+    cells = jupytext.read(NOTEBOOK).cells
+    (source,) = [c.source for c in cells if c.cell_type == "code" and marker in c.source]
+    tree = ast.parse(source)
+    if only is not None:
+        tree.body = [
+            statement
+            for statement in tree.body
+            if isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == only for t in statement.targets)
+        ]
+    exec(compile(tree, f"{NOTEBOOK.name}: cell with {marker!r}", "exec"), namespace)
+    return namespace
+
+
+def notebook_model(backbone: str, weights, size: int, class_names: list[str]):
+    """Notebook 08's model (its cell "The model": backbone preprocessing, frozen pooled base,
+    the book's head), compiled with the notebook's optimizer and loss."""
     import keras
 
     from utils import pretrained
 
-    base = pretrained.constructor(backbone)(
-        include_top=False,
-        pooling="avg",
-        weights=pretrained.weights_file(backbone, weights),
-        input_shape=(size, size, 3),
-    )
-    base.trainable = False
-    head = keras.Sequential(
-        [
-            keras.Input(shape=(base.output_shape[-1],)),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dense(n_classes, activation="softmax"),
-        ]
-    )
-    inputs = keras.Input(shape=(size, size, 3))
-    model = keras.Sequential([inputs, pretrained.preprocessing_layer(backbone), base, head])
+    with contextlib.redirect_stdout(io.StringIO()):  # the cell's own printout
+        cell = from_notebook(
+            "base = pretrained.constructor(BACKBONE)(",
+            {
+                "keras": keras,
+                "pretrained": pretrained,
+                "BACKBONE": backbone,
+                "WEIGHTS": weights,
+                "image_size": size,
+                "class_names": class_names,
+                "NAME": f"dog_breeds_{backbone}",
+            },
+        )
+    model = cell["model"]
     model.compile(
         optimizer=keras.optimizers.Adam(1e-4),
         loss="sparse_categorical_crossentropy",
@@ -115,15 +138,10 @@ def child(args: argparse.Namespace) -> dict:
     keras.utils.set_random_seed(42)
     size = args.image_size or pretrained.backbone(args.backbone).default_size
     names = data.class_names(Path(args.data_dir) / "train")
-    augmenter = augment.book_augmentation(  # notebook 08's (the book's dog-breed settings)
-        rotation_range=30,
-        width_shift_range=0.2,
-        height_shift_range=0.2,
-        horizontal_flip=True,
-        zoom_range=0.0,
-        shear_range=0.0,
-        seed=42,
-    )
+    # notebook 08's augmentation (the book's dog-breed settings), from its own cell
+    augmenter = from_notebook(
+        "augmenter = augment.book_augmentation(", {"augment": augment, "SEED": 42}, "augmenter"
+    )["augmenter"]
     pipelines = {}
     counts = {}
     for split in data.SPLITS:
@@ -152,7 +170,7 @@ def child(args: argparse.Namespace) -> dict:
     )
 
     weights = None if args.weights.lower() == "none" else args.weights
-    model = notebook_model(args.backbone, weights, size, len(names))
+    model = notebook_model(args.backbone, weights, size, names)
     t = time.perf_counter()
     history = model.fit(
         pipelines["train"],

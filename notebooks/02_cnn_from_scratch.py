@@ -168,16 +168,19 @@ basic_history = training.history_frame(history)
 best_basic = keras.models.load_model(checkpoint)
 basic_scores = best_basic.evaluate(val_ds, return_dict=True, verbose=0)
 basic_facts = training.summarize(basic_history)
+run_facts = {
+    "notebook": "02",
+    "learning_rate": LEARNING_RATE,
+    "batch_size": BATCH_SIZE,
+    "seed": SEED,
+}
 saving.save_model(
     best_basic,
     MODELS / "cats_dogs_basic_cnn.h5",
     class_names,
     **basic_facts,
     train_seconds=round(train_seconds, 1),
-    notebook="02",
-    learning_rate=LEARNING_RATE,
-    batch_size=BATCH_SIZE,
-    seed=SEED,
+    **run_facts,  # how it was trained: the same for the dropout CNN below
 )
 checkpoint.unlink()  # the .h5 holds the same model, without the optimizer's state
 print(basic_facts)
@@ -202,23 +205,12 @@ print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_basic_cnn_history.png
 # well on photos it never trained on; large, it has memorized. (Keras measures training
 # accuracy with dropout active, averaged over the epoch, so it is a slightly pessimistic
 # figure for the dropout CNN.) And whether validation loss **turned up** after its lowest
-# epoch, or was still falling when training stopped.
-
+# epoch, or was still falling when training stopped. `training.describe` turns the facts
+# printed above into those two lines (read it in `utils/training.py`: a few f-strings); the
+# later notebooks print the same two lines for their models.
 
 # %%
-def describe(name, frame):
-    """Print, from this run's history, the gap at the kept epoch and where val_loss turned up."""
-    facts = training.summarize(frame)
-    best, epochs = facts["best_epoch"], facts["epochs"]
-    print(f"{name}: train-validation accuracy gap at the kept epoch ({best}): ", end="")
-    print(f"{facts['train_val_gap']:+.3f}")
-    if best < epochs:
-        print(f"{name}: validation loss turned up after epoch {best} of {epochs}")
-    else:
-        print(f"{name}: validation loss was still at its lowest at the last epoch ({epochs})")
-
-
-describe("basic CNN", basic_history)
+print(training.describe(basic_facts, "basic CNN"))
 
 # %% [markdown]
 # ## CNN with regularization
@@ -256,55 +248,38 @@ with strategy.scope():
         ],
         name="cnn_dropout",
     )
-    dropout.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(n_classes),
-        metrics=["accuracy"],
-    )
+    optimizer = keras.optimizers.RMSprop(learning_rate=LEARNING_RATE)  # as the basic CNN's
+    dropout.compile(optimizer=optimizer, loss=basic.loss, metrics=["accuracy"])
 dropout.summary()
 print(f"CNN with dropout at {IMAGE_SIZE} px: {dropout.count_params():,} parameters")
 
 # %% [markdown]
 # The book's figure at 150x150 pixels: 3,706,113 parameters, 262,656 of them in the second
-# Dense 512. Training, reloading and saving are the same steps as for the basic CNN, so here
-# they are one function, defined in this notebook: read it once, it is the cells above.
-
+# Dense 512.
+#
+# Training it takes the same steps as the basic CNN: `model.fit` with
+# `ModelCheckpoint(save_best_only=True)` and `CSVLogger`, then the best epoch's model
+# reloaded from the checkpoint, which is deleted. `training.fit_keep_best` does exactly those
+# steps in one call (read it in `utils/training.py`: it is the two cells above) and returns
+# the reloaded best model, the history table and the training seconds; the later notebooks
+# use it too. Measuring and saving are written out as before.
 
 # %%
-def train(model, name):
-    """Fit with the two callbacks, reload the best epoch, save `name`.h5 and its sidecar."""
-    checkpoint = MODELS / "checkpoints" / f"{name}.keras"
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
-        keras.callbacks.CSVLogger(RESULTS / f"{name}_history.csv"),
-    ]
-    start = time.perf_counter()
-    history = model.fit(
-        train_ds, validation_data=val_ds, epochs=EPOCHS, callbacks=callbacks, verbose=2
-    )
-    train_seconds = time.perf_counter() - start
-    frame = training.history_frame(history)
-    best = keras.models.load_model(checkpoint)
-    scores = best.evaluate(val_ds, return_dict=True, verbose=0)
-    facts = training.summarize(frame)
-    saving.save_model(
-        best,
-        MODELS / f"{name}.h5",
-        class_names,
-        **facts,
-        train_seconds=round(train_seconds, 1),
-        notebook="02",
-        learning_rate=LEARNING_RATE,
-        batch_size=BATCH_SIZE,
-        seed=SEED,
-    )
-    checkpoint.unlink()
-    print(facts)
-    print("reloaded best model on validation:", scores)
-    return frame, scores
-
-
-dropout_history, dropout_scores = train(dropout, "cats_dogs_cnn_dropout")
+best_dropout, dropout_history, dropout_seconds = training.fit_keep_best(
+    dropout,
+    train_ds,
+    val_ds,
+    epochs=EPOCHS,
+    checkpoint=MODELS / "checkpoints" / "cats_dogs_cnn_dropout.keras",
+    log=RESULTS / "cats_dogs_cnn_dropout_history.csv",
+    verbose=2,
+)
+dropout_scores = best_dropout.evaluate(val_ds, return_dict=True, verbose=0)
+dropout_facts = training.summarize(dropout_history)
+dropout_sidecar = {**dropout_facts, "train_seconds": round(dropout_seconds, 1), **run_facts}
+saving.save_model(best_dropout, MODELS / "cats_dogs_cnn_dropout.h5", class_names, **dropout_sidecar)
+print(dropout_facts)
+print("reloaded best model on validation:", dropout_scores)
 
 # %% [markdown]
 # In the book's run, the dropout CNN (fourth convolution block, two Dense 512 layers, dropout
@@ -315,7 +290,7 @@ dropout_history, dropout_scores = train(dropout, "cats_dogs_cnn_dropout")
 # %%
 fig = plots.plot_history(dropout_history, "CNN with dropout performance")
 print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_cnn_dropout_history.png"))
-describe("dropout CNN", dropout_history)
+print(training.describe(dropout_facts, "dropout CNN"))
 
 # %% [markdown]
 # ## The two models side by side

@@ -59,7 +59,6 @@ DISTRIBUTE = None
 
 # %%
 import math
-import time
 from pathlib import Path
 
 import keras
@@ -213,10 +212,7 @@ train_ds = datasets["train"].map(
     lambda x, y: (augmentation(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
 )
 val_ds = datasets["validation"]  # never augmented
-n_classes = len(class_names)
-counts = {s: len(data.list_images(Path(DATA_DIR) / s, class_names)[0]) for s in data.SPLITS}
-print("classes:", dict(enumerate(class_names)))
-print("images per split:", counts)
+n_classes = len(class_names)  # notebook 02 prints the classes and the photos per split
 
 # %% [markdown]
 # ## CNN with dropout and augmentation
@@ -251,35 +247,29 @@ with strategy.scope():
         ],
         name="cnn_img_aug",
     )
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(n_classes),
-        metrics=["accuracy"],
-    )
+    optimizer = keras.optimizers.RMSprop(learning_rate=LEARNING_RATE)
+    model.compile(optimizer=optimizer, loss=training.loss_for(n_classes), metrics=["accuracy"])
 model.summary()
 print(f"CNN with dropout at {IMAGE_SIZE} px: {model.count_params():,} parameters")
 
 # %% [markdown]
-# Training as in notebook 02: `ModelCheckpoint(save_best_only=True)` keeps the epoch with
-# the lowest validation loss, `CSVLogger` writes the history to `RESULTS_DIR`.
+# Training as in notebook 02, whose cells write the steps out: `model.fit` with
+# `ModelCheckpoint(save_best_only=True)` (it keeps the epoch with the lowest validation loss)
+# and `CSVLogger` (the history, in `RESULTS_DIR`), then the best epoch's model reloaded from
+# the checkpoint. `training.fit_keep_best` (in `utils/training.py`) is those steps in one
+# call. The reloaded model is measured on the validation split and saved as `.h5` with its
+# sidecar, which also records the book's augmentation settings.
 
 # %%
-checkpoint = MODELS / "checkpoints" / "cats_dogs_cnn_img_aug.keras"
-callbacks = [
-    keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
-    keras.callbacks.CSVLogger(RESULTS / "cats_dogs_cnn_img_aug_history.csv"),
-]
-start = time.perf_counter()
-history = model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS, callbacks=callbacks, verbose=2)
-train_seconds = time.perf_counter() - start
-history_df = training.history_frame(history)
-
-# %% [markdown]
-# The best epoch's model is reloaded from the checkpoint, measured on the validation split
-# and saved as `.h5` with its sidecar, which also records the book's augmentation settings.
-
-# %%
-best = keras.models.load_model(checkpoint)
+best, history_df, train_seconds = training.fit_keep_best(
+    model,
+    train_ds,
+    val_ds,
+    epochs=EPOCHS,
+    checkpoint=MODELS / "checkpoints" / "cats_dogs_cnn_img_aug.keras",
+    log=RESULTS / "cats_dogs_cnn_img_aug_history.csv",
+    verbose=2,
+)
 scores = best.evaluate(val_ds, return_dict=True, verbose=0)
 facts = training.summarize(history_df)
 saving.save_model(
@@ -294,7 +284,6 @@ saving.save_model(
     seed=SEED,
     augmentation=book,
 )
-checkpoint.unlink()  # the .h5 holds the same model, without the optimizer's state
 print(facts)
 print("reloaded best model on validation:", scores)
 
@@ -310,13 +299,7 @@ print("reloaded best model on validation:", scores)
 # %%
 fig = plots.plot_history(history_df, "CNN with image augmentation performance")
 print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_cnn_img_aug_history.png"))
-best, epochs = facts["best_epoch"], facts["epochs"]
-print(f"augmented CNN: train-validation accuracy gap at the kept epoch ({best}): ", end="")
-print(f"{facts['train_val_gap']:+.3f}")
-if best < epochs:
-    print(f"augmented CNN: validation loss turned up after epoch {best} of {epochs}")
-else:
-    print(f"augmented CNN: validation loss was still at its lowest at the last epoch ({epochs})")
+print(training.describe(facts, "augmented CNN"))  # the two lines of notebook 02
 
 # %% [markdown]
 # ## Validation accuracy, next to notebook 02

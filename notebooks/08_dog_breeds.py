@@ -260,11 +260,14 @@ if USE_CACHED_FEATURES:
 # %% [markdown]
 # ## Training
 #
-# Adam with a learning rate of 1e-4, as in the book. `ModelCheckpoint(save_best_only=True)`
-# keeps the weights of the epoch with the lowest validation loss; `CSVLogger` writes the
-# history. On the streaming route the whole model trains on augmented photos (only the head's
-# weights change); on the cached route the head alone trains on the cached features. Either
-# way the saved model is the whole network, photos in, 120 probabilities out.
+# Adam with a learning rate of 1e-4, as in the book. Training is notebook 02's recipe in one
+# call, `training.fit_keep_best` (see `utils/training.py`): `model.fit` with
+# `ModelCheckpoint(save_best_only=True)`, which keeps the epoch with the lowest validation
+# loss, and `CSVLogger`, which writes the history; then the best epoch's model reloaded. Its
+# weights go back into the model we trained. On the streaming route the whole model trains
+# on augmented photos (only the head's weights change); on the cached route the head alone
+# trains on the cached features. Either way the saved model is the whole network, photos in,
+# 120 probabilities out.
 
 # %%
 if USE_CACHED_FEATURES:
@@ -285,28 +288,19 @@ trained.compile(
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy")],
 )
-checkpoint = Path(MODELS_DIR) / "checkpoints" / f"{NAME}.weights.h5"
-checkpoint.parent.mkdir(parents=True, exist_ok=True)
-callbacks = [
-    keras.callbacks.ModelCheckpoint(
-        checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=True
-    ),
-    keras.callbacks.CSVLogger(Path(RESULTS_DIR) / f"{NAME}_history.csv"),
-]
-start = time.perf_counter()
-fit = trained.fit(
+best, history, train_seconds = training.fit_keep_best(
+    trained,
     train_data,
-    validation_data=validation_data,
+    validation_data,
     epochs=EPOCHS,
-    callbacks=callbacks,
+    checkpoint=Path(MODELS_DIR) / "checkpoints" / f"{NAME}.keras",
+    log=Path(RESULTS_DIR) / f"{NAME}_history.csv",
     shuffle=False,  # the training pipeline reshuffles itself every epoch
     verbose=0,
 )
-train_seconds = time.perf_counter() - start
-trained.load_weights(checkpoint)  # back to the best epoch's weights
+trained.set_weights(best.get_weights())  # the best epoch's weights, in `model` too
 
 # %%
-history = training.history_frame(fit)
 facts = training.summarize(history)
 print(f"{train_seconds:.0f} s, {train_seconds / len(history):.1f} s per epoch;", end=" ")
 print(f"best epoch {facts['best_epoch']} (validation accuracy {facts['best_epoch_val_accuracy']})")

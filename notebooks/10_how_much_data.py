@@ -218,10 +218,14 @@ print({split: x.shape for split, x in photos.items()}, f"{time.perf_counter() - 
 # ## The two learners
 #
 # **From scratch**: notebook 02's basic CNN, the same layers (three convolution and pooling
-# blocks of 16, 64 and 128 filters, Dense 512, the output unit), at `CNN_IMAGE_SIZE` pixels.
-# RMSprop at the book's learning rate; `EarlyStopping(restore_best_weights=True)` keeps the
-# epoch with the lowest validation loss (the book's checkpoint rule, in memory) and stops
-# `PATIENCE` epochs after it, so each subset trains only while its validation loss improves.
+# blocks of 16, 64 and 128 filters, Dense 512, the output unit) at the smaller size
+# `CNN_IMAGE_SIZE` when the `cpu` profile sets it, written compactly as a loop over the three
+# blocks. RMSprop at the book's learning rate. Training is notebook 02's recipe in one call,
+# `training.fit_keep_best` (`model.fit` with `ModelCheckpoint(save_best_only=True)` and
+# `CSVLogger`, then the best epoch's model reloaded; see `utils/training.py`), plus
+# `EarlyStopping`, which stops `PATIENCE` epochs after the lowest validation loss, so each
+# subset trains only while its validation loss improves. Each point's history is written to
+# `RESULTS_DIR/10_how_much_data_histories/`.
 # The epoch is chosen on the same validation photos that then score the point, as with the
 # book's checkpoint: that flatters the CNN a little, never the frozen features.
 #
@@ -231,51 +235,44 @@ print({split: x.shape for split, x in photos.items()}, f"{time.perf_counter() - 
 
 # %%
 def basic_cnn() -> keras.Sequential:
-    """Notebook 02's basic CNN at CNN_IMAGE_SIZE pixels, compiled."""
+    """Notebook 02's basic CNN, the same layers, at CNN_IMAGE_SIZE pixels; compiled as there."""
+    convolutions = [
+        layer
+        for filters in (16, 64, 128)  # three blocks: 3x3 convolution, then 2x2 max pooling
+        for layer in (layers.Conv2D(filters, (3, 3), activation="relu"), layers.MaxPooling2D())
+    ]
+    top = [layers.Flatten(), layers.Dense(512, activation="relu"), training.output_layer(n_classes)]
     model = keras.Sequential(
-        [
-            keras.Input(shape=(CNN_IMAGE_SIZE, CNN_IMAGE_SIZE, 3)),
-            layers.Rescaling(1.0 / 255),
-            layers.Conv2D(16, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(64, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(128, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Flatten(),
-            layers.Dense(512, activation="relu"),
-            training.output_layer(n_classes),
-        ],
+        [keras.Input(shape=(CNN_IMAGE_SIZE, CNN_IMAGE_SIZE, 3)), layers.Rescaling(1.0 / 255)]
+        + convolutions
+        + top,
         name="basic_cnn",
     )
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(n_classes),
-        metrics=["accuracy"],
-    )
+    optimizer = keras.optimizers.RMSprop(learning_rate=LEARNING_RATE)
+    model.compile(optimizer=optimizer, loss=training.loss_for(n_classes), metrics=["accuracy"])
     return model
 
 
-def train_cnn(idx: np.ndarray) -> float:
+def train_cnn(idx: np.ndarray, point: str) -> float:
     """A fresh basic CNN trained on the training photos `idx`: its best epoch's val accuracy."""
-    model = basic_cnn()
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=PATIENCE, restore_best_weights=True
-    )
-    model.fit(
+    best, _, _ = training.fit_keep_best(
+        basic_cnn(),
         photos["train"][idx],
-        labels["train"][idx],
-        validation_data=(photos["validation"], labels["validation"]),
+        (photos["validation"], labels["validation"]),
+        y=labels["train"][idx],
         epochs=EPOCHS,
+        checkpoint=Path(CACHE_DIR) / "checkpoints" / "10_basic_cnn.keras",
+        log=RESULTS / "10_how_much_data_histories" / f"cnn_{point}.csv",
         batch_size=BATCH_SIZE,
-        callbacks=[stop],
+        callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)],
         verbose=0,
     )
-    return model.evaluate(photos["validation"], labels["validation"], verbose=0)[1]
+    return best.evaluate(photos["validation"], labels["validation"], verbose=0)[1]
 
 
-def train_logreg(idx: np.ndarray) -> float:
-    """Logistic regression on the frozen features of the training photos `idx`."""
+def train_logreg(idx: np.ndarray, point: str) -> float:
+    """Logistic regression on the frozen features of the training photos `idx` (no history
+    to log for `point`: it has no epochs)."""
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=LOGREG_C, max_iter=3000))
     probe.fit(features["train"][idx], labels["train"][idx])
     return probe.score(features["validation"], labels["validation"])
@@ -305,7 +302,7 @@ for repeat in range(REPEATS):
         for model_name, train in MODELS.items():
             keras.utils.set_random_seed(SEED + repeat)
             start = time.perf_counter()
-            accuracy = train(idx)
+            accuracy = train(idx, point=f"{n}_per_class_repeat_{repeat}")
             seconds = time.perf_counter() - start
             rows.append(
                 {

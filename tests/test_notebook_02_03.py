@@ -7,6 +7,7 @@ training split only, and every saved ``.h5`` loading without ``utils``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 
@@ -14,18 +15,16 @@ import pandas as pd
 import pytest
 
 from tests.conftest import assert_loads_without_utils, cell_text
+from utils import augment
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 SMALL = {"EPOCHS": 2, "IMAGE_SIZE": 64, "BATCH_SIZE": 8}
+# the book's ImageDataGenerator settings are the defaults of utils.augment.book_augmentation
 BOOK_AUGMENTATION = {
-    "rotation_range": 50,
-    "width_shift_range": 0.2,
-    "height_shift_range": 0.2,
-    "shear_range": 0.2,
-    "zoom_range": 0.3,
-    "horizontal_flip": True,
-    "fill_mode": "nearest",
+    name: parameter.default
+    for name, parameter in inspect.signature(augment.book_augmentation).parameters.items()
+    if name not in ("seed", "interpolation")
 }
 
 
