@@ -36,33 +36,12 @@ def book_augmentation(
 ) -> keras.Sequential:
     """Random transforms of ``ImageDataGenerator``, one Keras layer per argument.
 
-    A zero range (or ``horizontal_flip=False``) leaves its layer out, so all zeros is the
-    identity. The mapping, each drawn independently per image:
-
-    - ``rotation_range`` (degrees, uniform in ``[-r, r]``) → ``RandomRotation(r / 360)``: Keras
-      expresses the angle as a fraction of a full turn, so 50 becomes 50/360, i.e. ±50°.
-    - ``width_shift_range`` / ``height_shift_range`` (fractions of the size, uniform in
-      ``[-s, s]``) → ``RandomTranslation(height_factor, width_factor)``, same meaning.
-    - ``shear_range`` → ``RandomShear(x_factor=sin(shear_range))``, along x only like the
-      generator. Today's ``ImageDataGenerator`` reads ``shear_range`` in degrees, where 0.2 is
-      a no-op (it moves pixels by about half a pixel on a 150-pixel image); the Keras 2.1 the
-      book ran on read it in radians ("Shear angle in counter-clockwise direction as radians"),
-      ±0.2 rad ≈ ±11.5°, a visible shear. We keep the book's actual effect: the generator's
-      shear matrix shifts rows by ``sin(angle)`` times their height, and ``RandomShear``'s
-      factor is that same shift as a fraction of the image, so ``x_factor = sin(0.2) ≈ 0.199``.
-      (``RandomShear`` pivots on the image corner rather than the centre, which adds a shift
-      of at most half that amount.)
-    - ``zoom_range`` (zoom factors uniform in ``[1 - z, 1 + z]``, independently per axis, above
-      1 zooming out) → ``RandomZoom(height_factor=(-z, z), width_factor=(-z, z))``: Keras draws
-      ``1 + factor`` per axis with positive meaning zoom out, the same convention.
-    - ``horizontal_flip`` → ``RandomFlip("horizontal")`` (half the images mirrored).
-    - ``fill_mode`` → the ``fill_mode`` of every geometric layer (``"nearest"`` repeats edge
-      pixels into the space a transform opens up).
-
-    The generator composed all geometric transforms into one resampling; here each layer
-    resamples once (bilinear), which blurs a little more. Layers run in the generator's order:
-    rotation, shift, shear, zoom, then flip. ``seed`` makes the sequence of transforms
-    repeatable (each layer gets ``seed + i``).
+    Notebook 03's table explains each mapping: rotation in degrees → ``RandomRotation(r / 360)``;
+    shifts → ``RandomTranslation``; the shear, which the Keras 2.1 of the book read in radians,
+    → ``RandomShear(x_factor=sin(shear_range))``; zoom → ``RandomZoom((-z, z), (-z, z))``; flip
+    → ``RandomFlip("horizontal")``; ``fill_mode`` for every geometric layer. A zero range leaves
+    its layer out. Layers run in the generator's order; ``seed`` makes the transforms repeatable
+    (layer ``i`` gets ``seed + i``).
     """
 
     def layer_seed(i: int) -> int | None:
