@@ -205,3 +205,22 @@ def test_15_12_run_dir_naming_a_file_is_refused(tmp_path):
     target.write_text("x")
     with pytest.raises(ValueError, match="is a file"):
         runner.run_folder(runner.RunConfig(run_dir=str(target)))
+
+
+def test_15_11_two_runs_started_together_build_the_split_once(tmp_path, small_cpu_profile):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from utils.split_folder import read_manifest
+
+    source = _flat_source(tmp_path / "a")
+    configs = [
+        runner.RunConfig(
+            profile="cpu", source=str(source), data_root=str(tmp_path / "data"), progress=False
+        )
+        for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda c: runner.prepare_data(c, tmp_path / "run"), configs))
+    assert outs[0] == outs[1] == tmp_path / "data" / "cats-vs-dogs"
+    assert len(read_manifest(outs[0])) == 8
+    assert not list((tmp_path / "data").glob(".cats-vs-dogs.tmp-*"))
