@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from utils import augment, cache, data, plots, precision, pretrained, saving, training
+from utils import augment, data, plots, pretrained, saving, training, vgg16_blocks
 
 keras.utils.set_random_seed(SEED)
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
@@ -96,7 +96,8 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 # notebook 04's file `CACHE_DIR/vgg16_150px/validation_block4_pool.npy` when it is there with
 # the same key (same weights, photos, size and precision); otherwise this notebook computes and
 # saves it. Because the base is frozen, a head's accuracy on these features is the accuracy of
-# base plus head on the validation photos.
+# base plus head on the validation photos. Notebook 04 writes these steps out; here they are
+# one call each to `utils/vgg16_blocks.py` (`Blocks`: the extractor, `.activations`, `.features`).
 
 # %%
 base = keras.applications.VGG16(
@@ -104,88 +105,11 @@ base = keras.applications.VGG16(
 )
 base.trainable = False
 preprocess = pretrained.preprocessing_layer("vgg16")
-
-
-def extractor_for(policy: str) -> keras.Sequential:
-    """Photo → preprocessing → VGG-16 blocks 1-4 (the base's weights), computing in `policy`."""
-    vgg = base
-    if policy != "float32":  # the same weights in a copy built under the other policy
-        with precision.global_policy(policy):
-            vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
-        vgg.set_weights(base.get_weights())
-    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output, name="vgg16_blocks1_4")
-    return keras.Sequential(
-        [keras.Input(shape=SHAPE), preprocess, blocks1_4], name="vgg16_extractor"
-    )
-
-
 sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
-extractors = {}
-PRECISION, speeds = precision.choose(
-    MIXED_PRECISION,
-    {
-        p: lambda p=p: extractors.setdefault(p, extractor_for(p)).predict_on_batch(sample)
-        for p in precision.POLICIES
-    },
-    items=len(sample),
-    memo=Path(CACHE_DIR) / "precision.json",
-    task=f"vgg16 blocks 1-4, {IMAGE_SIZE} px",
-)
-extractor = extractors.get(PRECISION) or extractor_for(PRECISION)
-print(f"extractor computes in {PRECISION}", f"(photos/s: {speeds})" if speeds else "")
-ACTIVATIONS = base.get_layer("block4_pool").output.shape[1:]
-block5 = keras.Sequential(
-    [keras.Input(shape=ACTIVATIONS)]
-    + [layer for layer in base.layers if layer.name.startswith("block5")],
-    name="vgg16_block5",
-)
-FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
-extractor_fingerprint = cache.weights_fingerprint(extractor)
-
-
-def block4_activations(name: str, split: str, augmentation=None) -> tuple[np.ndarray, float]:
-    """Blocks 1-4 on one split's photos (optionally augmented), and the seconds spent.
-
-    Loaded from `FEATURES_DIR/{name}_block4_pool.npy` when cached with the same key, else
-    computed and saved (float16).
-    """
-    path = FEATURES_DIR / f"{name}_block4_pool.npy"
-    key = cache.key(
-        model=extractor_fingerprint,
-        files=cache.files_fingerprint(paths[split]),
-        image_size=IMAGE_SIZE,
-        precision=PRECISION,
-        augmentation=None if augmentation is None else augmentation.get_config(),
-    )
-    start = time.perf_counter()
-    activations = cache.load(path, key)
-    how = "loaded from the cache"
-    if activations is None:
-        photos = data.image_dataset(
-            paths[split], labels[split], SIZE, BATCH_SIZE, augment=augmentation
-        )
-        activations = extractor.predict(photos, verbose=0).astype("float16")
-        cache.save(path, activations, key)
-        cache.save(FEATURES_DIR / f"{name}_labels.npy", labels[split], key)
-        how = "computed"
-    seconds = time.perf_counter() - start
-    print(f"{name}: {activations.shape} {how} in {seconds:.1f} s -> {path}")
-    return activations, seconds
-
-
-def bottleneck_features(name: str, activations: np.ndarray) -> np.ndarray:
-    """Block 5 on cached activations, saved beside them as `{name}_features.npy`."""
-    path = FEATURES_DIR / f"{name}_features.npy"
-    key = cache.key(
-        block5=cache.weights_fingerprint(block5), activations=cache.array_fingerprint(activations)
-    )
-    if (features := cache.load(path, key)) is None:
-        features = block5.predict(activations, batch_size=64, verbose=0)
-        cache.save(path, features, key)
-    return features
-
-
-val_features = bottleneck_features("validation", block4_activations("validation", "validation")[0])
+blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
+PRECISION, speeds = blocks.precision, blocks.speeds
+val_activations = blocks.activations("validation", paths["validation"], labels["validation"])
+val_features = blocks.features("validation", val_activations)
 
 
 def validation_accuracy(head: keras.Model) -> float:
@@ -337,11 +261,13 @@ if EPOCHS:
 # %%
 passes, extraction_seconds = [], 0.0
 for k in range(AUG_PASSES):
-    activations, seconds = block4_activations(
-        f"train_aug{k}", "train", augment.book_augmentation(seed=SEED + 1000 * (k + 1))
+    start = time.perf_counter()
+    augmentation_k = augment.book_augmentation(seed=SEED + 1000 * (k + 1))
+    activations = blocks.activations(
+        f"train_aug{k}", paths["train"], labels["train"], augmentation_k
     )
-    passes.append(bottleneck_features(f"train_aug{k}", activations))
-    extraction_seconds += seconds
+    extraction_seconds += time.perf_counter() - start
+    passes.append(blocks.features(f"train_aug{k}", activations))
 aug_x = np.concatenate(passes)
 aug_y = np.tile(labels["train"], AUG_PASSES)
 

@@ -90,7 +90,7 @@ import pandas as pd
 import tensorflow as tf
 from IPython.display import display
 
-from utils import augment, cache, data, plots, precision, pretrained, saving, training
+from utils import augment, data, plots, precision, pretrained, saving, training, vgg16_blocks
 
 keras.utils.set_random_seed(SEED)
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
@@ -133,6 +133,7 @@ print({split: len(p) for split, p in paths.items()}, "| validation photos used:"
 # blocks 1-4 computed once per photo (`CACHE_DIR/vgg16_150px/{train,validation}_block4_pool.npy`,
 # float16), block 5 on top (`..._features.npy`), loaded when their key matches (same weights,
 # photos, size and precision), computed and saved otherwise.
+# Notebook 04 writes these steps out; here they are calls to `utils/vgg16_blocks.py`.
 
 # %%
 base = keras.applications.VGG16(
@@ -140,84 +141,11 @@ base = keras.applications.VGG16(
 )
 base.trainable = False
 preprocess = pretrained.preprocessing_layer("vgg16")
-
-
-def extractor_for(policy: str) -> keras.Sequential:
-    """Photo → preprocessing → VGG-16 blocks 1-4 (the base's weights), computing in `policy`."""
-    vgg = base
-    if policy != "float32":  # the same weights in a copy built under the other policy
-        with precision.global_policy(policy):
-            vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=SHAPE)
-        vgg.set_weights(base.get_weights())
-    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output, name="vgg16_blocks1_4")
-    return keras.Sequential(
-        [keras.Input(shape=SHAPE), preprocess, blocks1_4], name="vgg16_extractor"
-    )
-
-
 sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
-extractors = {}
-PRECISION, speeds = precision.choose(
-    MIXED_PRECISION,
-    {
-        p: lambda p=p: extractors.setdefault(p, extractor_for(p)).predict_on_batch(sample)
-        for p in precision.POLICIES
-    },
-    items=len(sample),
-    memo=Path(CACHE_DIR) / "precision.json",
-    task=f"vgg16 blocks 1-4, {IMAGE_SIZE} px",
-)
-extractor = extractors.get(PRECISION) or extractor_for(PRECISION)
-print(f"extractor computes in {PRECISION}", f"(photos/s: {speeds})" if speeds else "")
-ACTIVATIONS = base.get_layer("block4_pool").output.shape[1:]
-block5 = keras.Sequential(
-    [keras.Input(shape=ACTIVATIONS)]
-    + [layer for layer in base.layers if layer.name.startswith("block5")],
-    name="vgg16_block5",
-)
-FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
-extractor_fingerprint = cache.weights_fingerprint(extractor)
-
-
-def block4_activations(name: str, split: str, augmentation=None) -> np.ndarray:
-    """Blocks 1-4 on one split's photos (optionally augmented), cached or computed."""
-    path = FEATURES_DIR / f"{name}_block4_pool.npy"
-    key = cache.key(
-        model=extractor_fingerprint,
-        files=cache.files_fingerprint(paths[split]),
-        image_size=IMAGE_SIZE,
-        precision=PRECISION,
-        augmentation=None if augmentation is None else augmentation.get_config(),
-    )
-    start = time.perf_counter()
-    activations = cache.load(path, key)
-    how = "loaded from the cache"
-    if activations is None:
-        photos = data.image_dataset(
-            paths[split], labels[split], SIZE, BATCH_SIZE, augment=augmentation
-        )
-        activations = extractor.predict(photos, verbose=0).astype("float16")
-        cache.save(path, activations, key)
-        cache.save(FEATURES_DIR / f"{name}_labels.npy", labels[split], key)
-        how = "computed"
-    print(f"{name}: {activations.shape} {how} in {time.perf_counter() - start:.1f} s -> {path}")
-    return activations
-
-
-def bottleneck_features(name: str, activations: np.ndarray) -> np.ndarray:
-    """Block 5 on cached activations, saved beside them as `{name}_features.npy`."""
-    path = FEATURES_DIR / f"{name}_features.npy"
-    key = cache.key(
-        block5=cache.weights_fingerprint(block5), activations=cache.array_fingerprint(activations)
-    )
-    if (features := cache.load(path, key)) is None:
-        features = block5.predict(activations, batch_size=64, verbose=0)
-        cache.save(path, features, key)
-    return features
-
-
-activations = {split: block4_activations(split, split) for split in ("train", "validation")}
-features = {split: bottleneck_features(split, a) for split, a in activations.items()}
+blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
+PRECISION, ACTIVATIONS = blocks.precision, blocks.block5.input_shape[1:]
+activations = {split: blocks.activations(split, paths[split], labels[split]) for split in paths}
+features = {split: blocks.features(split, a) for split, a in activations.items()}
 
 # %% [markdown]
 # The book's head of notebook 04, trained on the cached features with RMSprop at 1e-4; the
@@ -393,8 +321,11 @@ if EPOCHS:
 
 # %%
 passes = [activations["train"]] + [
-    block4_activations(
-        f"train_aug{k}", "train", augment.book_augmentation(seed=SEED + 1000 * (k + 1))
+    blocks.activations(
+        f"train_aug{k}",
+        paths["train"],
+        labels["train"],
+        augment.book_augmentation(seed=SEED + 1000 * (k + 1)),
     )
     for k in range(AUG_PASSES)
 ]

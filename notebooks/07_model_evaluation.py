@@ -79,7 +79,7 @@ import pandas as pd
 from IPython.display import display
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay, classification_report
 
-from utils import cache, data, evaluation, gradcam, plots, saving
+from utils import cache, data, evaluation, gradcam, plots, saving, vgg16_blocks
 
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
@@ -191,11 +191,9 @@ def vgg16_parts(model: keras.Model):
     names = [layer.name for layer in vgg.layers]
     if "block4_pool" not in names or names[-1] != "block5_pool":
         return None
-    blocks1_4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output)
-    front = keras.Sequential([keras.Input(model.input_shape[1:]), preprocess, blocks1_4])
-    block5 = [layer for layer in vgg.layers if layer.name.startswith("block5")]
-    block5 = keras.Sequential([keras.Input(blocks1_4.output.shape[1:]), *block5])
-    return front, block5, head
+    # cut at block4_pool as notebook 04 does (utils/vgg16_blocks.py), the model's own layers
+    front = vgg16_blocks.extractor_for(vgg, preprocess=preprocess)
+    return front, vgg16_blocks.block5_of(vgg), head
 
 
 parts = {label: vgg16_parts(model) for label, model in models.items()}

@@ -97,7 +97,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from utils import cache, data, plots, pretrained, training
+from utils import cache, data, plots, pretrained, training, vgg16_blocks
 
 notebook_start = time.perf_counter()
 keras.utils.set_random_seed(SEED)
@@ -152,13 +152,9 @@ preprocess = pretrained.preprocessing_layer("vgg16")
 extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, base], name="vgg16_pooled")
 FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
 
-# notebook 04's extractor (photo -> preprocessing -> blocks 1-4) and block 5, for its keys
-blocks1_4 = keras.Model(base.input, base.get_layer("block4_pool").output, name="vgg16_blocks1_4")
-extractor_04 = keras.Sequential([keras.Input(shape=SHAPE), preprocess, blocks1_4])
-block5 = keras.Sequential(
-    [keras.Input(shape=blocks1_4.output.shape[1:])]
-    + [layer for layer in base.layers if layer.name.startswith("block5")]
-)
+# notebook 04's extractor (photo -> preprocessing -> blocks 1-4) and block 5, for its keys:
+# notebook 04 writes them out, utils/vgg16_blocks.py builds them the same way
+extractor_04, block5 = vgg16_blocks.extractor_for(base), vgg16_blocks.block5_of(base)
 
 
 def from_notebook_04(split: str, files: str) -> np.ndarray | None:
