@@ -139,6 +139,8 @@ def test_own_folders_with_three_classes(tmp_path):
         *weights,
         "--data-root",
         str(tmp_path / "data"),
+        "--notebooks",
+        "1,2,4,7,8",  # the split, a CNN, a VGG-16 model, the evaluation, the multi-class recipe
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "data" / "flowers" / "manifest.csv").is_file()
