@@ -60,6 +60,7 @@ def run_profile(args: argparse.Namespace, run_dir: Path) -> pd.DataFrame:
         mnist=args.mnist,
         cache_dir=str(run_dir / "cache"),  # cold: the first extraction is measured
         force=True,  # a split built from another source or with other sizes is rebuilt
+        notebooks=tuple(args.notebooks.split(",")) if args.notebooks else runner.ORDER,
     )
     _, rows = runner.run(config)
     table = pd.DataFrame(rows)
@@ -170,6 +171,7 @@ def main() -> int:
     parser.add_argument("--breeds-source")
     parser.add_argument("--mnist")
     parser.add_argument("--run-dir", default=str(ROOT / "runs" / "benchmark-cpu"))
+    parser.add_argument("--notebooks", help="comma-separated numbers (default: all), e.g. 01,07")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args()
