@@ -154,18 +154,8 @@ features = {split: blocks.features(split, a) for split, a in activations.items()
 
 # %%
 def book_head() -> keras.Sequential:
-    return keras.Sequential(
-        [
-            keras.Input(shape=base.output_shape[1:]),
-            keras.layers.Flatten(),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(512, activation="relu"),
-            keras.layers.Dropout(0.3),
-            training.output_layer(len(class_names)),
-        ],
-        name="head",
-    )
+    """Notebook 04's head (written out there), fresh: `utils.vgg16_blocks.book_head`."""
+    return vgg16_blocks.book_head(base.output_shape[1:], len(class_names))
 
 
 head = book_head()

@@ -99,3 +99,19 @@ def test_extractors_hold_copies_of_the_same_weights(base):
         np.testing.assert_array_equal(a, b)
     # copies: fine-tuning the base afterwards (notebook 06) does not change the extractor
     assert f32.layers[-1].get_layer("block4_conv3") is not base.get_layer("block4_conv3")
+
+
+def test_book_head_is_notebook_04s_head():
+    from utils import vgg16_blocks
+
+    head = vgg16_blocks.book_head((2, 2, 512), 2)
+    assert head.count_params() == (2048 * 512 + 512) + (512 * 512 + 512) + (512 + 1)
+    assert [type(layer).__name__ for layer in head.layers] == [
+        "Flatten",
+        "Dense",
+        "Dropout",
+        "Dense",
+        "Dropout",
+        "Dense",
+    ]
+    assert vgg16_blocks.book_head((2, 2, 512), 5).output_shape == (None, 5)

@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from utils import cache, data, precision, pretrained
+from utils import cache, data, precision, pretrained, training
 
 
 def extractor_for(base: keras.Model, policy="float32", preprocess=None) -> keras.Sequential:
@@ -97,3 +97,15 @@ class Blocks:
             features = self.block5.predict(activations, batch_size=64, verbose=0)
             cache.save(path, features, key)
         return features
+
+
+def book_head(input_shape, n_classes: int) -> keras.Sequential:
+    """The book's dense head as notebook 04 writes it out: Flatten, 2 x (Dense 512, Dropout 0.3)."""
+    layers = keras.layers
+    return keras.Sequential(
+        [keras.Input(shape=tuple(input_shape)), layers.Flatten()]
+        + [layers.Dense(512, activation="relu"), layers.Dropout(0.3)]
+        + [layers.Dense(512, activation="relu"), layers.Dropout(0.3)]
+        + [training.output_layer(n_classes)],
+        name="head",
+    )
