@@ -84,12 +84,13 @@ for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
-NAME = "cats_dogs_tlearn_basic_cnn"
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
+NAME = f"{PREFIX}_tlearn_basic_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 
 # %% [markdown]
-# The photos of each split, as file paths and labels (`cat = 0`, `dog = 1`). Only the training
-# and validation photos: the test split is for notebook 07.
+# The photos of each split, as file paths and labels (`cat = 0`, `dog = 1` in the case study).
+# Only the training and validation photos: the test split is for notebook 07.
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")

@@ -76,8 +76,9 @@ for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
-BOOK_NAME = "cats_dogs_tlearn_img_aug_cnn"
-CACHED_NAME = "cats_dogs_tlearn_img_aug_cached_cnn"
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
+BOOK_NAME = f"{PREFIX}_tlearn_img_aug_cnn"
+CACHED_NAME = f"{PREFIX}_tlearn_img_aug_cached_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 CHECKPOINTS.mkdir(parents=True, exist_ok=True)
 

@@ -10,6 +10,7 @@ preprocessing is a built-in layer inside it) and loads with plain
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,16 @@ import keras
 
 # Facts that describe the file itself, not how it was trained.
 OWN_FACTS = ("class_names", "image_size", "params")
+
+
+def model_prefix(data_dir: str | Path) -> str:
+    """How a dataset's model files start: ``cats_dogs`` for the Kaggle split (the book's names,
+    ``cats_dogs_basic_cnn.h5``), else the data folder's name in lower case with every run of
+    other characters than letters and digits as ``_`` (``data/My Photos`` → ``my_photos``)."""
+    name = Path(data_dir).resolve().name
+    if name == "cats-vs-dogs":
+        return "cats_dogs"
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "data"
 
 
 def info_path(model_path: str | Path) -> Path:
