@@ -97,8 +97,9 @@ for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
-BOOK_NAME = "cats_dogs_tlearn_finetune_img_aug_cnn"
-SLIDES_NAME = "cats_dogs_tlearn_finetune_block5_sgd_cnn"
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
+BOOK_NAME = f"{PREFIX}_tlearn_finetune_img_aug_cnn"
+SLIDES_NAME = f"{PREFIX}_tlearn_finetune_block5_sgd_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 CHECKPOINTS.mkdir(parents=True, exist_ok=True)
 
@@ -164,7 +165,7 @@ head.compile(
     loss=training.loss_for(len(class_names)),
     metrics=["accuracy"],
 )
-warmup_path = CHECKPOINTS / "cats_dogs_tlearn_finetune_warmup_head.keras"
+warmup_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_warmup_head.keras"
 start = time.perf_counter()
 warmup = head.fit(
     features["train"],
@@ -174,7 +175,7 @@ warmup = head.fit(
     batch_size=BATCH_SIZE,
     callbacks=[
         keras.callbacks.ModelCheckpoint(warmup_path, monitor="val_loss", save_best_only=True),
-        keras.callbacks.CSVLogger(Path(RESULTS_DIR) / "cats_dogs_tlearn_finetune_warmup.csv"),
+        keras.callbacks.CSVLogger(Path(RESULTS_DIR) / f"{PREFIX}_tlearn_finetune_warmup.csv"),
     ],
     verbose=2,
 )
@@ -345,7 +346,7 @@ slides_head.compile(
     loss=training.loss_for(len(class_names)),
     metrics=["accuracy"],
 )
-slides_head_path = CHECKPOINTS / "cats_dogs_tlearn_finetune_block5_head.keras"
+slides_head_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_block5_head.keras"
 slides_head.fit(
     features["train"],
     labels["train"],
