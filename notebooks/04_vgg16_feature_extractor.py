@@ -22,8 +22,9 @@
 # ## Introduction
 #
 # The networks of notebooks 02 and 03 learned every filter from 3,000 photos. VGG-16 learned
-# its 13 convolution layers from 1.2 million ImageNet photos, many of them cats and dogs. This
-# is the book's first pretrained model (chapter 5, "pre-trained CNN model as a feature
+# its 13 convolution layers from the 1.3 million training photos of ImageNet's 1,000-class
+# challenge (ILSVRC-2012), over a hundred of those classes dog breeds and a few of them cats.
+# This is the book's first pretrained model (chapter 5, "pre-trained CNN model as a feature
 # extractor"). You will learn how to:
 #
 # 1. load VGG-16 without its ImageNet classifier (`include_top=False`) and **freeze** it;
@@ -102,6 +103,27 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 # %% [markdown]
 # ## The convolutional base, frozen
 #
+# VGG-16 is configuration "D" of K. Simonyan and A. Zisserman, *Very Deep Convolutional
+# Networks for Large-Scale Image Recognition*, ICLR 2015
+# ([arXiv:1409.1556](https://arxiv.org/abs/1409.1556)), from Oxford's Visual Geometry Group.
+# Their networks were the group's entry to the ImageNet challenge of 2014 (ILSVRC 2014): first
+# place in the localisation task and second in classification, behind GoogLeNet. The paper's
+# point is depth built from very small filters. VGG-16 has 16 layers with weights: 13
+# convolutions, every one 3 x 3 with stride 1 and padding that keeps the size, in five blocks
+# each closed by a 2 x 2 max-pooling that halves the size, then 3 dense layers: two of 4,096
+# units and a 1,000-way softmax, one unit per ImageNet class. It was trained on 224 x 224
+# crops. Of its 138 million weights (the paper's count), the dense layers hold about 124
+# million and the convolutions the 14.7 million counted below.
+#
+# We keep the convolutions and drop the three dense layers, for three reasons. The last one
+# answers ImageNet's 1,000-class question, not "cat or dog?". The first one is wired to the 7 x 7
+# x 512 maps of a 224 px photo, so it cannot take the 4 x 4 x 512 of our 150 px photos, while
+# convolutions apply at any size. And the deeper a layer, the more its features belong to the
+# task it was trained for (Yosinski et al., "How transferable are features in deep neural
+# networks?", NeurIPS 2014, measure it): the edges, textures and animal parts the convolutions
+# detect serve our photos too, the dense layers' combinations of them much less. Our own
+# small head replaces them.
+#
 # `include_top=False` drops VGG-16's ImageNet classifier (its dense layers); what remains maps
 # a photo to feature maps. Freezing keeps the ImageNet weights as they are. The book sets the
 # flag layer by layer; `base.trainable = False` does the same in one line (in Keras 3 it
@@ -125,7 +147,7 @@ pretrained.layer_table(base)
 #
 # ## Computed once: the output of block 4
 #
-# Blocks 1 to 4 do about 90% of VGG-16's arithmetic (some 13 of 14 GFLOP per 150 px photo);
+# Blocks 1 to 4 do about 90% of VGG-16's arithmetic (some 12 of 13 GFLOP per 150 px photo);
 # block 5 (three convolutions and a pooling) the rest. We run the photos through blocks 1-4
 # once and keep their output, `block4_pool` (9 x 9 x 512 per photo), on disk. Block 5 applied
 # to it then gives the bottleneck features here, in seconds; notebook 05 reuses the same file,
@@ -315,7 +337,10 @@ print(facts)
 # Raw photo → VGG-16 preprocessing → frozen base → the best head, in one functional model,
 # saved as `cats_dogs_tlearn_basic_cnn.h5` (with its class names and training facts in
 # `cats_dogs_tlearn_basic_cnn.json`) for notebook 07 and `predict.py`. `training=False` runs
-# the base in inference mode, as Keras' transfer-learning guide recommends.
+# the base in inference mode, as Keras' transfer-learning guide recommends. `count_params`
+# below: the head's trainable weights (8,192 x 512 + 512, then 512 x 512 + 512, then 513:
+# 4,457,985, the count in the book's model summary too) against the frozen ones (the base's
+# 14,714,688 and the 12 of the preprocessing layer).
 
 # %%
 inputs = keras.Input(shape=SHAPE, name="image")
@@ -434,8 +459,9 @@ preprocessing.round(4)
 # ## What a full run costs
 #
 # Book settings (3,000 training and 1,000 validation photos at 150 px, 30 epochs) on a GPU:
-# not measured here. `cpu` profile on a 2-core laptop: 10.4 minutes in one run of this version
-# (2-core AMD EPYC, a machine shared with other jobs, load average 9 falling to 3; 2026-11-24;
-# `"auto"` chose bfloat16 at 8.6 against 5.6 photos/s in float32; 100 + 50 photos per class
-# for the preprocessing comparison), most of it the one pass of blocks 1-4 over the 4,000
-# photos. A re-run with the cache in place skips that pass.
+# not measured here. `cpu` profile on 2 CPU cores: 5.2 minutes in the run of `BENCHMARKS.md`
+# (2-core AMD EPYC, nothing else running; 2026-11-24; `"auto"` chose bfloat16 at 19.0 against
+# 17.1 photos/s in float32; 100 + 50 photos per class for the preprocessing comparison), of
+# which 2.9 minutes for the one pass of blocks 1-4 over the 4,000 photos, half a minute for
+# block 5 and 66 s for the 30 epochs of the head. A re-run with the cache in place skips the
+# pass.
