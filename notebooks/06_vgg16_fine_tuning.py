@@ -40,7 +40,7 @@
 # 4. fine-tune block 5 **from cached activations**, the CPU route: blocks 1-4 stay frozen, so
 #    their output for each photo (and for each augmented pass of the training photos) is
 #    computed once, by notebooks 04 and 05, and kept on disk; only block 5 and the head run
-#    during training, about a tenth of the arithmetic of every step on photos.
+#    during training, about a fifth of the arithmetic of every step on photos.
 #
 # The models are compared on the validation split; notebook 07 scores them on the test split.
 
@@ -300,9 +300,11 @@ if EPOCHS:
 # given photo their output `block4_pool` never changes during training: gradients stop at
 # block 5, and the forward pass through blocks 1-4 computes the same numbers every epoch.
 # Computing it once, keeping it on disk, and training `block 5 + head` on it is the same
-# arithmetic as training the whole network on photos, in about a tenth of the time per step
-# (block 5 is some 1.2 of VGG-16's 14 GFLOP per 150 px photo). The stored float16 rounds
-# each activation by at most 0.05%, far below what moves the result.
+# arithmetic as training on photos with blocks 1-4 frozen, at about a fifth of the arithmetic
+# per step: block 5's forward pass is some 1.2 of VGG-16's 13 GFLOP per 150 px photo, its
+# backward pass about twice that, and a step on photos adds the 12 GFLOP of blocks 1-4
+# forward. The stored float16 rounds each activation by at most 0.05%, far below what moves
+# the result.
 #
 # **What it gives up.** Augmentation can only be a fixed set of passes: `AUG_PASSES` augmented
 # versions of each training photo, computed once by notebook 05, instead of a new random
@@ -539,9 +541,9 @@ table.round(4)
 # ## What a full run costs
 #
 # Book settings (100 epochs on 3,000 augmented photos at 150 px, plus 50 for the slides'
-# recipe) on a GPU: not measured here. `cpu` profile on a 2-core laptop (no route on photos,
-# one augmented pass, 5 epochs of block 5 on cached activations): 5.7 minutes in one run of
-# this version after notebooks 04 and 05 (2-core AMD EPYC, a machine shared with other jobs,
-# load average 4 to 5; 2026-11-24), of which 4.4 minutes for the 5 epochs; `"auto"` trained in
-# bfloat16 there (48 against 37 activations per second in float32). Nothing here runs blocks
+# recipe) on a GPU: not measured here. `cpu` profile on 2 CPU cores (no route on photos, one
+# augmented pass, 5 epochs of block 5 on cached activations): 3.6 minutes after notebooks 04
+# and 05 in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), of
+# which 2.8 minutes for the 5 epochs; `"auto"` trained in bfloat16 there (82 against 56
+# activations per second in float32). Nothing here runs blocks
 # 1-4: their output comes from notebooks 04 and 05's files.
