@@ -263,7 +263,11 @@ for label in [label for label in models if label in shared]:
 # averaged with the number of photos of the class as weight, as the book reports them. ROC AUC
 # ranks the photos by the model's probability instead of thresholding it. The last columns are
 # the book's figures, each named by the split it was measured on; ours are all on the test split.
-# The table is saved as CSV and Markdown in `RESULTS_DIR`.
+# A book figure describes the book's recipe: where notebook 05 or 06 skipped its route on
+# photos (`EPOCHS = 0`, as in the `cpu` profile), the file under the book's name holds that
+# notebook's cached route (its sidecar's `route` says which), and notebook 06's fine-tunes
+# block 5 alone, with SGD, where the book fine-tuned blocks 4 and 5 with RMSprop for 100
+# epochs. The table is saved as CSV and Markdown in `RESULTS_DIR`.
 
 # %%
 rows = []
@@ -477,7 +481,8 @@ if gradcam_ready:
 # ## Takeaways
 #
 # - Score the test split once, at the end, with the saved best weights; every number here comes
-#   from one `model.predict` per model.
+#   from one prediction pass per model over the test photos (the VGG-16 blocks they share
+#   computed once).
 # - Outputs → labels → scikit-learn: `to_labels` (threshold or argmax), then
 #   `classification_report`, `ConfusionMatrixDisplay.from_predictions` and
 #   `RocCurveDisplay.from_predictions`. Weighted precision, recall and F1 stay close to accuracy
@@ -496,9 +501,8 @@ if gradcam_ready:
 # photos.
 #
 # - **Book settings on a GPU** (1,000 test photos at 150 px, six models): not measured here.
-# - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 1,000 test photos):
-#   4.9 minutes in one run of this version with the five VGG-16 models of notebooks 04-06 and
-#   `CHECK_PHOTOS = 60` (2-core AMD EPYC, 2026-11-24, load average 4 to 5 with another training
-#   run beside it, so an upper bound), of which 2.9 minutes for the one pass of blocks 1-4
-#   over the test photos in float32 and about 1 minute for the check; the previous version,
-#   which ran VGG-16 over the photos once per model, took 7.6 minutes (`BENCHMARKS.md`).
+# - **`cpu` profile on 2 CPU cores** (`python run_all.py --profile cpu`: 1,000 test photos):
+#   1.8 minutes in the run of `BENCHMARKS.md` with the five VGG-16 model files of notebooks
+#   04-06 and `CHECK_PHOTOS = 30` (2-core AMD EPYC, nothing else running; 2026-11-24), of
+#   which about a minute for the first VGG-16 model, whose pass of blocks 1-4 over the test
+#   photos in float32 served all five.
