@@ -36,7 +36,8 @@
 # regularised model (not the plain one) under the file name `cats_dogs_basic_cnn.h5`, so
 # the one from-scratch *test* figure of its evaluation chapter, about 78% accuracy for its
 # "basic CNN", belongs to the dropout CNN. Here each model keeps its own name:
-# `cats_dogs_basic_cnn.h5` is the plain CNN, `cats_dogs_cnn_dropout.h5` the dropout CNN.
+# `cats_dogs_basic_cnn.h5` is the plain CNN, `cats_dogs_cnn_dropout.h5` the dropout CNN
+# (on a folder of your own, `data/<name>/`, they are `<name>_basic_cnn.h5` and so on).
 # Whatever your own run gives, the cells print it; the prose only says what happened in
 # the book's run.
 #
@@ -76,6 +77,7 @@ from utils import data, distribute, plots, saving, training
 
 keras.utils.set_random_seed(SEED)
 strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
 MODELS = Path(MODELS_DIR)
 RESULTS = Path(RESULTS_DIR)
 (MODELS / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -149,10 +151,10 @@ print(f"basic CNN at {IMAGE_SIZE} px: {basic.count_params():,} parameters")
 # from 0; the tables below count epochs from 1, like the progress lines).
 
 # %%
-checkpoint = MODELS / "checkpoints" / "cats_dogs_basic_cnn.keras"
+checkpoint = MODELS / "checkpoints" / f"{PREFIX}_basic_cnn.keras"
 callbacks = [
     keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
-    keras.callbacks.CSVLogger(RESULTS / "cats_dogs_basic_cnn_history.csv"),
+    keras.callbacks.CSVLogger(RESULTS / f"{PREFIX}_basic_cnn_history.csv"),
 ]
 start = time.perf_counter()
 history = basic.fit(train_ds, validation_data=val_ds, epochs=EPOCHS, callbacks=callbacks, verbose=2)
@@ -176,7 +178,7 @@ run_facts = {
 }
 saving.save_model(
     best_basic,
-    MODELS / "cats_dogs_basic_cnn.h5",
+    MODELS / f"{PREFIX}_basic_cnn.h5",
     class_names,
     **basic_facts,
     train_seconds=round(train_seconds, 1),
@@ -196,7 +198,7 @@ print("reloaded best model on validation:", basic_scores)
 
 # %%
 fig = plots.plot_history(basic_history, "Basic CNN performance")
-print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_basic_cnn_history.png"))
+print("saved", plots.save_figure(fig, RESULTS / f"{PREFIX}_basic_cnn_history.png"))
 
 
 # %% [markdown]
@@ -270,14 +272,14 @@ best_dropout, dropout_history, dropout_seconds = training.fit_keep_best(
     train_ds,
     val_ds,
     epochs=EPOCHS,
-    checkpoint=MODELS / "checkpoints" / "cats_dogs_cnn_dropout.keras",
-    log=RESULTS / "cats_dogs_cnn_dropout_history.csv",
+    checkpoint=MODELS / "checkpoints" / f"{PREFIX}_cnn_dropout.keras",
+    log=RESULTS / f"{PREFIX}_cnn_dropout_history.csv",
     verbose=2,
 )
 dropout_scores = best_dropout.evaluate(val_ds, return_dict=True, verbose=0)
 dropout_facts = training.summarize(dropout_history)
 dropout_sidecar = {**dropout_facts, "train_seconds": round(dropout_seconds, 1), **run_facts}
-saving.save_model(best_dropout, MODELS / "cats_dogs_cnn_dropout.h5", class_names, **dropout_sidecar)
+saving.save_model(best_dropout, MODELS / f"{PREFIX}_cnn_dropout.h5", class_names, **dropout_sidecar)
 print(dropout_facts)
 print("reloaded best model on validation:", dropout_scores)
 
@@ -289,7 +291,7 @@ print("reloaded best model on validation:", dropout_scores)
 
 # %%
 fig = plots.plot_history(dropout_history, "CNN with dropout performance")
-print("saved", plots.save_figure(fig, RESULTS / "cats_dogs_cnn_dropout_history.png"))
+print("saved", plots.save_figure(fig, RESULTS / f"{PREFIX}_cnn_dropout_history.png"))
 print(training.describe(dropout_facts, "dropout CNN"))
 
 # %% [markdown]
@@ -305,8 +307,9 @@ print(training.describe(dropout_facts, "dropout CNN"))
 # is training minus validation accuracy at that epoch: how much the model overfits. The
 # last two columns are the book's figures, each named by its split: its validation
 # accuracies (about 0.72 and 0.78) and its one from-scratch test accuracy (about 0.78), which
-# belongs to the dropout CNN because the book saved that model as its "basic" CNN. The test
-# split is not scored here: notebook 07 scores it once, for every model at once.
+# belongs to the dropout CNN because the book saved that model as its "basic" CNN (these
+# columns appear on the book's cats-vs-dogs data only). The test split is not scored here:
+# notebook 07 scores it once, for every model at once.
 
 # %%
 summary = pd.DataFrame(
@@ -321,8 +324,8 @@ summary = pd.DataFrame(
             "train_val_gap": training.summarize(frame)["train_val_gap"],
         }
         for name, model, frame, scores in (
-            ("cats_dogs_basic_cnn", basic, basic_history, basic_scores),
-            ("cats_dogs_cnn_dropout", dropout, dropout_history, dropout_scores),
+            (f"{PREFIX}_basic_cnn", basic, basic_history, basic_scores),
+            (f"{PREFIX}_cnn_dropout", dropout, dropout_history, dropout_scores),
         )
     ]
 ).set_index("model")
@@ -331,7 +334,7 @@ book = pd.DataFrame(
     {"book_val_accuracy": [0.72, 0.78], "book_test_accuracy": [None, 0.78]},
     index=summary.index,
 )
-summary.join(book).round(3)
+(summary.join(book) if PREFIX == "cats_dogs" else summary).round(3)  # the book's data only
 
 # %% [markdown]
 # The same comparison in words, from the table's numbers:
@@ -344,7 +347,8 @@ print(f"validation accuracy of the dropout CNN is {dropout_acc:.3f}, ", end="")
 print(f"{abs(difference):.1f} points {side} the basic CNN's ({basic_acc:.3f})")
 for name, gap in summary["train_val_gap"].items():
     print(f"{name}: train-validation accuracy gap {gap:+.3f}")
-print("book's run: 0.78 vs 0.72 validation accuracy, 6 points in favour of dropout")
+if PREFIX == "cats_dogs":
+    print("book's run: 0.78 vs 0.72 validation accuracy, 6 points in favour of dropout")
 
 # %% [markdown]
 # ## Takeaways
@@ -366,11 +370,11 @@ print("book's run: 0.78 vs 0.72 validation accuracy, 6 points in favour of dropo
 # - **Book settings on a GPU** (30 epochs each, 150 px, 3,000 training photos): not measured
 #   here.
 # - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 64 px photos,
-#   batches of 32, 8 epochs each): 2.8 minutes for this notebook (167 s, the whole notebook
-#   under papermill) on the full split, in the project's run of 2026-11-24 on a shared
-#   2-core machine (load average 6 to 8 from other jobs, so an upper bound). The models
+#   batches of 32, 8 epochs each): 1.4 minutes for this notebook (85 s, the whole notebook
+#   under papermill) on the full split, in the run of `BENCHMARKS.md` (2-core AMD EPYC,
+#   nothing else running; 2026-11-24). The models
 #   are the same layers at any size: at 64 px the flattened maps are smaller, so the dense
-#   layers have fewer weights (the counts printed above), and an epoch took about 9 s there,
+#   layers have fewer weights (the counts printed above), and an epoch took about 5 s there,
 #   against about 65 s at 150 px in the project's run of 2026-11-23. Eight epochs leave room
 #   for the validation loss to turn up; the lines printed above say whether it did in your
 #   run.
