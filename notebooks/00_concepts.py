@@ -29,7 +29,7 @@
 # motorbike faster; having learned to recognise objects, we learn a new kind of object from a
 # handful of examples. **Transfer learning** gives a model the same head start: knowledge gained on
 # a *source* problem with plenty of data is reused for a *target* problem with less. In this course
-# the source is ImageNet (about 1.2 million photos in 1,000 classes) and the targets are cats versus
+# the source is ImageNet (about 1.3 million photos in 1,000 classes) and the targets are cats versus
 # dogs (3,000 training photos), dog breeds, and handwritten digits.
 #
 # You will learn:
@@ -482,8 +482,8 @@ vision = pd.DataFrame(
             "VGG-16, VGG-19",
             "Simonyan and Zisserman, 2014",
             "ImageNet",
-            "3 x 3 convolutions, 16 or 19 layers; 2nd in ILSVRC 2014 classification; "
-            "notebooks 04-06",
+            "3 x 3 convolutions, 16 or 19 layers; ILSVRC 2014: 1st in localisation, "
+            "2nd in classification; notebooks 04-06",
         ),
         (
             "Inception V3",
@@ -646,8 +646,8 @@ display(vision, text)
 #    learning from scratch ever reaches.
 #
 # A method can give any of the three, all of them, or none (negative transfer, below). We do
-# not draw these curves by hand: the data-size experiment of this course, in the section
-# **How much data does transfer save?**, measures validation accuracy against the number of
+# not draw these curves by hand: the data-size experiment of this course, notebook 10
+# (**How much data does transfer save?**), measures validation accuracy against the number of
 # training photos per class for the CNN from scratch and for frozen VGG-16 features, and
 # plots the curves you can read the three effects from.
 
@@ -694,6 +694,7 @@ display(vision, text)
 # | 07 evaluation | every model on the test split, scored once | does transfer pay off? |
 # | 08 dog breeds | frozen InceptionV3 and a head for 120 breeds | fine-grained, many classes |
 # | 09 negative transfer | MNIST 8 vs 6: pixels vs VGG-16 features | when transfer hurts |
+# | 10 how much data | scratch CNN vs frozen features, 50-1,500 photos/class | what transfer saves |
 
 # %% [markdown]
 # ## Further reading
@@ -718,7 +719,7 @@ display(vision, text)
 # - J. Yosinski, J. Clune, Y. Bengio, H. Lipson, "How transferable are features in deep
 #   neural networks?", NeurIPS (then NIPS) 2014: <https://arxiv.org/abs/1411.1792>
 # - K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
-#   Recognition", 2014: <https://arxiv.org/abs/1409.1556>
+#   Recognition", ICLR 2015 (arXiv 2014): <https://arxiv.org/abs/1409.1556>
 # - C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna, "Rethinking the Inception
 #   Architecture for Computer Vision", CVPR 2016: <https://arxiv.org/abs/1512.00567>
 # - R. R. Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
@@ -754,5 +755,5 @@ display(vision, text)
 #
 # - **Book settings on a GPU**: not measured here (nothing in it needs a GPU).
 # - **`cpu` profile on a 2-core laptop**: 16 s (0.27 minutes) in the project's run of
-#   2026-11-23 recorded in `BENCHMARKS.md` (the notebook before this version's figure and
-#   tables, which add well under a second).
+#   2026-11-23 (that day's `BENCHMARKS.md`, in the git history; the notebook before this
+#   version's figure and tables, which add well under a second).
