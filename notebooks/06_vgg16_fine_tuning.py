@@ -57,6 +57,8 @@
 # as many batches as the training split, drawn from the plain activations and `AUG_PASSES`
 # augmented passes (notebook 05's files).
 # `WEIGHTS` and `MIXED_PRECISION` (`True`, `False` or `"auto"`) as in notebook 04.
+# `DISTRIBUTE` is notebook 02's: `"mirrored"` trains every model here on every GPU of the
+# machine (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical CPU devices.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -79,6 +81,7 @@ SLIDES_EPOCHS = 50
 SLIDES_LEARNING_RATE = 1e-4
 SLIDES_WARMUP_EPOCHS = 3
 AUG_PASSES = 5
+DISTRIBUTE = None
 
 # %%
 import time
@@ -90,9 +93,20 @@ import pandas as pd
 import tensorflow as tf
 from IPython.display import display
 
-from utils import augment, data, plots, precision, pretrained, saving, training, vgg16_blocks
+from utils import (
+    augment,
+    data,
+    distribute,
+    plots,
+    precision,
+    pretrained,
+    saving,
+    training,
+    vgg16_blocks,
+)
 
 keras.utils.set_random_seed(SEED)
+strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
@@ -135,13 +149,16 @@ print({split: len(p) for split, p in paths.items()}, "| validation photos used:"
 # float16), block 5 on top (`..._features.npy`), loaded when their key matches (same weights,
 # photos, size and precision), computed and saved otherwise.
 # Notebook 04 writes these steps out; here they are calls to `utils/vgg16_blocks.py`.
+# Every model that trains in this notebook is built and compiled inside `strategy.scope()`,
+# so `DISTRIBUTE` decides where it trains: the base too, since step 2 fine-tunes it.
 
 # %%
-base = keras.applications.VGG16(
-    include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
-)
-base.trainable = False
-preprocess = pretrained.preprocessing_layer("vgg16")
+with strategy.scope():
+    base = keras.applications.VGG16(
+        include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
+    )
+    base.trainable = False
+    preprocess = pretrained.preprocessing_layer("vgg16")
 sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
 blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
 PRECISION, ACTIVATIONS = blocks.precision, blocks.block5.input_shape[1:]
@@ -159,12 +176,13 @@ def book_head() -> keras.Sequential:
     return vgg16_blocks.book_head(base.output_shape[1:], len(class_names))
 
 
-head = book_head()
-head.compile(
-    optimizer=keras.optimizers.RMSprop(learning_rate=WARMUP_LEARNING_RATE),
-    loss=training.loss_for(len(class_names)),
-    metrics=["accuracy"],
-)
+with strategy.scope():
+    head = book_head()
+    head.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=WARMUP_LEARNING_RATE),
+        loss=training.loss_for(len(class_names)),
+        metrics=["accuracy"],
+    )
 warmup_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_warmup_head.keras"
 start = time.perf_counter()
 warmup = head.fit(
@@ -180,7 +198,8 @@ warmup = head.fit(
     verbose=2,
 )
 warmup_seconds = round(time.perf_counter() - start, 1)
-head = keras.models.load_model(warmup_path)
+with strategy.scope():  # step 2 trains this head further
+    head = keras.models.load_model(warmup_path)
 warmup_facts = training.summarize(training.history_frame(warmup))
 print("warm-up:", warmup_facts)
 
@@ -215,22 +234,23 @@ def photo_model(base: keras.Model, head: keras.Model, name: str) -> keras.Model:
 
 
 if EPOCHS:
-    inputs = keras.Input(shape=SHAPE, name="image")
-    x = augment.book_augmentation(seed=SEED)(inputs)
-    x = preprocess(x)
-    x = base(x, training=False)
-    outputs = head(x)
-    model = keras.Model(inputs, outputs, name="vgg16_finetuned")
+    with strategy.scope():
+        inputs = keras.Input(shape=SHAPE, name="image")
+        x = augment.book_augmentation(seed=SEED)(inputs)
+        x = preprocess(x)
+        x = base(x, training=False)
+        outputs = head(x)
+        model = keras.Model(inputs, outputs, name="vgg16_finetuned")
 
-    base.trainable = True
-    for layer in base.layers:
-        layer.trainable = layer.name.startswith(tuple(UNFROZEN_BLOCKS))
+        base.trainable = True
+        for layer in base.layers:
+            layer.trainable = layer.name.startswith(tuple(UNFROZEN_BLOCKS))
 
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(len(class_names)),
-        metrics=["accuracy"],
-    )
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+            loss=training.loss_for(len(class_names)),
+            metrics=["accuracy"],
+        )
     print(pretrained.count_params(model))
     display(pretrained.layer_table(base))
 
@@ -334,20 +354,21 @@ print(f"{len(passes)} versions of {len(labels['train'])} training photos:", trai
 # seconds, like the head of step 1.
 
 # %%
-slides_head = keras.Sequential(
-    [
-        keras.Input(shape=base.output_shape[1:]),
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dropout(0.5),
-        training.output_layer(len(class_names)),
-    ],
-    name="head",
-)
-slides_head.compile(
-    optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-    loss=training.loss_for(len(class_names)),
-    metrics=["accuracy"],
-)
+with strategy.scope():
+    slides_head = keras.Sequential(
+        [
+            keras.Input(shape=base.output_shape[1:]),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dropout(0.5),
+            training.output_layer(len(class_names)),
+        ],
+        name="head",
+    )
+    slides_head.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss=training.loss_for(len(class_names)),
+        metrics=["accuracy"],
+    )
 slides_head_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_block5_head.keras"
 slides_head.fit(
     features["train"],
@@ -377,7 +398,7 @@ BLOCK5 = [layer.name for layer in slides_base.layers if layer.name.startswith("b
 
 def block5_model(policy: str) -> keras.Sequential:
     """Flips (training only) → a copy of VGG-16's block 5 → the warm head, in `policy`."""
-    with precision.global_policy(policy):
+    with strategy.scope(), precision.global_policy(policy):
         model = keras.Sequential(
             [
                 keras.Input(shape=ACTIVATIONS),
@@ -390,13 +411,13 @@ def block5_model(policy: str) -> keras.Sequential:
             ],
             name="vgg16_block5_on_activations",
         )
-    for name in BLOCK5:
-        model.get_layer(name).set_weights(slides_base.get_layer(name).get_weights())
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=SLIDES_LEARNING_RATE, momentum=0.9),
-        loss=training.loss_for(len(class_names)),
-        metrics=["accuracy"],
-    )
+        for name in BLOCK5:
+            model.get_layer(name).set_weights(slides_base.get_layer(name).get_weights())
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=SLIDES_LEARNING_RATE, momentum=0.9),
+            loss=training.loss_for(len(class_names)),
+            metrics=["accuracy"],
+        )
     return model
 
 
