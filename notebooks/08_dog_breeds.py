@@ -373,8 +373,9 @@ pd.concat({"best": ranked.head(5), "worst": ranked.tail(5)}).round(3)
 # ### The most confused breeds
 #
 # The off-diagonal cells of the confusion matrix with the most photos: which true breed was
-# taken for which. Fine-grained classification means look-alike breeds: expect terriers,
-# spaniels or other close relatives here rather than random mix-ups.
+# taken for which. Fine-grained classification means look-alike breeds: a well-trained model
+# confuses close relatives (terriers, spaniels); with few photos per breed, as in the `cpu`
+# profile's sample, the mix-ups can look random. Read the table below for your run.
 
 # %%
 cm = confusion_matrix(y_true, y_pred, labels=range(len(class_names)))
@@ -433,7 +434,7 @@ print("saved", plots.save_figure(fig, Path(RESULTS_DIR) / f"{NAME}_predictions.p
 #   in all.
 # - **The `cpu` profile on a 2-core laptop** (`run_all.py --profile cpu`: the cached route,
 #   150 epochs, VGG-16 when a VGG-16 weights file is given, on the 1,000-photo sample of the
-#   data): 3.2 minutes in the run recorded in `BENCHMARKS.md` (measured before this notebook
-#   was rewritten; the work it does is the same). The streaming route on a CPU: not measured
+#   data): 3.2 minutes in the project's run of 2026-11-23 (that day's `BENCHMARKS.md`, in the
+#   git history; measured before this notebook was rewritten; the work it does is the same). The streaming route on a CPU: not measured
 #   here.
 # - Peak memory of the streaming route for 1× and 10× the photos: `benchmarks/memory_08.py`.

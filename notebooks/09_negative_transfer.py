@@ -417,8 +417,9 @@ if RUN_VARIANTS:
 # How to read it: a feature set near 50 % with shuffled labels near 50 % too would confirm the
 # article; a feature set well above 50 % means the features carry the digit, whatever their
 # origin. If the deeper blocks score below the earlier ones, or ImageNet weights below random
-# ones, that is where transfer hurts. In our `cpu`-profile run recorded in `BENCHMARKS.md`
-# (3,000 real digits at 64 × 64, real ImageNet weights; compare with yours above), the
+# ones, that is where transfer hurts. In our `cpu`-profile run of 2026-11-23, of an earlier
+# version of this notebook (that day's `BENCHMARKS.md`, in the git history; 3,000 real digits
+# at 64 × 64, real ImageNet weights; compare with yours above), the
 # article's pipeline scored 99.7 % against 98.8 % for the pixels, and nothing fell to 50 %
 # except the shuffled labels.
 #
@@ -464,7 +465,8 @@ if RUN_VARIANTS:
 # - **The defaults** (3,000 digits at 64 × 64, 10 folds, 3 shuffles) on a 2-core CPU: not
 #   measured here for this version. The earlier version of this notebook (no permutation
 #   test, one shuffle of the labels, plus a fine-tune of block 5) took 6.8 minutes in the
-#   `cpu`-profile run recorded in `BENCHMARKS.md`. The permutation test is the part that
+#   `cpu`-profile run of 2026-11-23 (that day's `BENCHMARKS.md`, in the git history). The
+#   permutation test is the part that
 #   grows: on our shared 2-core machine one logistic regression on shuffled labels took about
 #   14 s of CPU time at the defaults, so each shuffle adds about `FOLDS` times that. The
 #   features are cached, so a re-run skips VGG-16.
