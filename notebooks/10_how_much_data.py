@@ -22,9 +22,9 @@
 #
 # ## Introduction
 #
-# The case study's premise is that we have *little data*: 1,500 photos per class, where
-# ImageNet has 1.2 million. Notebooks 02 to 06 compare models at that one size. Here the
-# size itself is the variable. You will learn how to:
+# The case study's premise is that we have *little data*: 1,500 photos per class, 3,000 in
+# all, where VGG-16 learned from about 1.3 million ImageNet photos. Notebooks 02 to 06
+# compare models at that one size. Here the size itself is the variable. You will learn how to:
 #
 # 1. draw seeded random subsets of 50, 100, 300, 1,000 and 1,500 training photos per class,
 #    several per size, and train on each: the basic CNN of notebook 02 from scratch, and a
@@ -47,9 +47,12 @@
 # photos per class only.
 #
 # Fine-tuning VGG-16 (notebook 06) would be a third curve. It is left out: in the project's
-# `cpu`-profile run recorded in `BENCHMARKS.md` (2026-11-23, 2 cores), one short fine-tuning
-# epoch of notebook 06 took 143 s, so the 15 points of this notebook would take well over
-# half an hour. With a GPU, the same loop with notebook 06's model adds it.
+# `cpu`-profile run of 2026-11-23 (2 cores; that day's `BENCHMARKS.md`, in the git history),
+# one fine-tuning epoch of notebook 06 on photos took 143 s, so the 15 points of this notebook
+# would take well over half an hour. Notebook 06 now fine-tunes block 5 on cached
+# activations, about 33 s per epoch of the 3,000 training photos in the run of the current
+# `BENCHMARKS.md`: the 15 points would still take tens of minutes at 8 epochs each. With a
+# GPU, the same loop with notebook 06's model adds it.
 #
 # Every accuracy here is measured on the **validation** split; the test split is not read.
 
