@@ -109,7 +109,7 @@ fig = image_grid(read_images(paths, (IMAGE_SIZE, IMAGE_SIZE)), titles, ncols=SAM
 # %%
 breeds_ready = bool(BREEDS_DATA_DIR) and split_folder.split_exists(BREEDS_DATA_DIR) and not FORCE
 if not BREEDS_DATA_DIR:
-    print("No dog-breed split asked for (BREEDS_DATA_DIR = None).")
+    print("No multi-class split of the book asked for (BREEDS_DATA_DIR = None).")
 elif breeds_ready:
     print(f"Reusing the split in {Path(BREEDS_DATA_DIR).resolve()}")
 elif BREEDS_SOURCE_DIR and Path(BREEDS_SOURCE_DIR).is_dir():

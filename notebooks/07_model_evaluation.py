@@ -49,7 +49,8 @@
 # `SPLIT` is the split folder scored (`test`). `SAMPLE_IMAGE` is the photo every model
 # predicts (a file name in that split such as `"cat.1234.jpg"`; `None` picks one at random with
 # `SEED`). `N_MISTAKES` mistakes of the best model are shown. `GRADCAM_MODEL` is the saved model
-# whose attention Grad-CAM shows, on `GRADCAM_IMAGES` right and as many wrong predictions.
+# whose attention Grad-CAM shows (`None`: notebook 06's fine-tuned VGG-16 of this dataset), on
+# `GRADCAM_IMAGES` right and as many wrong predictions.
 # `CACHE_DIR` keeps the test photos' VGG-16 `block4_pool` activations (float16) for re-runs;
 # `CHECK_PHOTOS` test photos (`None`: all) are also predicted by each saved model directly, to
 # show that the shared computation gives the same classes.
@@ -63,7 +64,7 @@ BATCH_SIZE = 32
 SEED = 42
 SAMPLE_IMAGE = None
 N_MISTAKES = 12
-GRADCAM_MODEL = "cats_dogs_tlearn_finetune_img_aug_cnn.h5"
+GRADCAM_MODEL = None
 GRADCAM_IMAGES = 4
 CACHE_DIR = "../cache"
 CHECK_PHOTOS = None
@@ -84,26 +85,31 @@ from utils import cache, data, evaluation, gradcam, plots, saving, vgg16_blocks
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
 rng = np.random.default_rng(SEED)
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
+GRADCAM_MODEL = GRADCAM_MODEL or f"{PREFIX}_tlearn_finetune_img_aug_cnn.h5"
 
 # %% [markdown]
 # ## The models and the book's figures
 #
-# The models of notebooks 02-06 under the book's file names, with readable labels; any other
-# image classifier in `MODELS_DIR` is scored too, under its file name. The book reports
-# **validation** accuracies for all six models and **test** accuracies for two of them. Its
-# test figure of about 0.78 belongs to the CNN with dropout: the book saves that regularised
-# CNN as its `cats_dogs_basic_cnn.h5`, while our notebook 02 saves both CNNs under their own
-# names.
+# The models of notebooks 02-06 under their file names (the book's, `cats_dogs_*.h5`, on the
+# case study's photos; `<name>_*.h5` on your folder `data/<name>/`), with readable labels; any
+# other image classifier in `MODELS_DIR` whose name starts with this prefix is scored too,
+# under its file name. The book's figures belong to its cats-vs-dogs photos and are shown on
+# those only: it reports **validation** accuracies for all six models and **test** accuracies
+# for two of them. Its test figure of about 0.78 belongs to the CNN with dropout: the book
+# saves that regularised CNN as its `cats_dogs_basic_cnn.h5`, while our notebook 02 saves both
+# CNNs under their own names.
 
 # %%
 BOOK_MODELS = {
-    "cats_dogs_basic_cnn.h5": "Basic CNN",
-    "cats_dogs_cnn_dropout.h5": "CNN + dropout",
-    "cats_dogs_cnn_img_aug.h5": "CNN + augmentation",
-    "cats_dogs_tlearn_basic_cnn.h5": "VGG-16 features",
-    "cats_dogs_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
-    "cats_dogs_tlearn_finetune_img_aug_cnn.h5": "VGG-16 fine-tuned + augmentation",
+    f"{PREFIX}_basic_cnn.h5": "Basic CNN",
+    f"{PREFIX}_cnn_dropout.h5": "CNN + dropout",
+    f"{PREFIX}_cnn_img_aug.h5": "CNN + augmentation",
+    f"{PREFIX}_tlearn_basic_cnn.h5": "VGG-16 features",
+    f"{PREFIX}_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
+    f"{PREFIX}_tlearn_finetune_img_aug_cnn.h5": "VGG-16 fine-tuned + augmentation",
 }
+BOOK_DATA = PREFIX == "cats_dogs"  # the book's figures: on its cats-vs-dogs photos only
 book_figures = pd.DataFrame(
     [
         ("Basic CNN", 0.72, None),
@@ -115,13 +121,16 @@ book_figures = pd.DataFrame(
     ],
     columns=["model", "book validation accuracy", "book test accuracy"],
 )
-display(book_figures)
+if BOOK_DATA:
+    display(book_figures)
+else:
+    print(f"models of {Path(DATA_DIR).name}: {PREFIX}_*.h5; the book's figures are not shown")
 
 # %% [markdown]
 # ## The test split
 #
-# Class numbers come from the sorted folder names (`cat = 0`, `dog = 1`); a binary model's
-# single sigmoid output is the probability of class 1.
+# Class numbers come from the sorted folder names (in the case study `cat = 0`, `dog = 1`); a
+# binary model's single sigmoid output is the probability of class 1.
 
 # %%
 test_paths, y_test, class_names = data.list_images(Path(DATA_DIR) / SPLIT)
@@ -134,15 +143,20 @@ print(f"{SPLIT} images per class:", dict(zip(class_names, counts.tolist(), stric
 #
 # The book's models first, then the others. A model is scored when its sidecar names the same
 # classes as the split and it takes RGB photos: the dense heads that notebooks 04-06 train on
-# cached features (`*_head.h5`) take features instead and are listed as skipped.
+# cached features (`*_head.h5`) take features instead and are listed as skipped. A file that
+# holds the same weights as one loaded before (05 and 06 save their cached-route model under
+# the book's name too when the book's route is not run) is the same model: it is scored once,
+# and the table's `files` column names every file that holds it.
 
 # %%
-files = sorted(Path(MODELS_DIR).glob("*.h5"), key=lambda p: (p.name not in BOOK_MODELS, p.name))
+files = sorted(
+    Path(MODELS_DIR).glob(f"{PREFIX}_*.h5"), key=lambda p: (p.name not in BOOK_MODELS, p.name)
+)
 for name, label in BOOK_MODELS.items():
     if not (Path(MODELS_DIR) / name).is_file():
         print(f"not trained yet (skipped): {label}")
 
-models, infos = {}, {}
+models, infos, model_files, seen = {}, {}, {}, {}
 for path in files:
     label = BOOK_MODELS.get(path.name, path.name)
     if not saving.info_path(path).is_file():
@@ -156,7 +170,12 @@ for path in files:
     if len(model.input_shape) != 4 or model.input_shape[-1] != 3:
         print(f"skipped {path.name}: takes inputs of shape {model.input_shape[1:]}, not RGB images")
         continue
-    models[label], infos[label] = model, info
+    same = seen.setdefault(cache.weights_fingerprint(model), label)
+    if same != label:  # the same weights under a second name: one model
+        model_files[same].append(path.name)
+        print(f"{path.name}: the same model as {same}")
+        continue
+    models[label], infos[label], model_files[label] = model, info, [path.name]
 if not models:
     raise RuntimeError(f"no model to evaluate in {MODELS_DIR}: run notebooks 02-06 first")
 
@@ -261,8 +280,9 @@ for label in [label for label in models if label in shared]:
 # One row per model, best F1 first. `get_metrics` is scikit-learn's `accuracy_score` and
 # `precision_recall_fscore_support(average="weighted")`: precision, recall and F1 of each class
 # averaged with the number of photos of the class as weight, as the book reports them. ROC AUC
-# ranks the photos by the model's probability instead of thresholding it. The last columns are
-# the book's figures, each named by the split it was measured on; ours are all on the test split.
+# ranks the photos by the model's probability instead of thresholding it. On the case study's
+# photos the last columns are the book's figures, each named by the split it was measured on;
+# ours are all on the test split.
 # A book figure describes the book's recipe: where notebook 05 or 06 skipped its route on
 # photos (`EPOCHS = 0`, as in the `cpu` profile), the file under the book's name holds that
 # notebook's cached route (its sidecar's `route` says which), and notebook 06's fine-tunes
@@ -276,6 +296,7 @@ for label, out in outputs.items():
     rows.append(
         {
             "model": label,
+            "files": ", ".join(model_files[label]),
             **evaluation.get_metrics(y_test, evaluation.to_labels(out)),
             "roc_auc": evaluation.roc_auc(y_test, out),
             "params": info["params"],
@@ -285,7 +306,9 @@ for label, out in outputs.items():
             "test_images": len(y_test),
         }
     )
-table = pd.DataFrame(rows).merge(book_figures, on="model", how="left")
+table = pd.DataFrame(rows)
+if BOOK_DATA:
+    table = table.merge(book_figures, on="model", how="left")
 table = table.sort_values("f1", ascending=False, kind="stable").reset_index(drop=True)
 table.to_csv(RESULTS / "07_model_evaluation.csv", index=False)
 (RESULTS / "07_model_evaluation.md").write_text(
@@ -444,7 +467,7 @@ if len(mistakes):
 # `gradcam.gradcam` reaches into the nested VGG-16 for its last convolution layer.
 
 # %%
-gradcam_label = BOOK_MODELS.get(GRADCAM_MODEL, GRADCAM_MODEL)
+gradcam_label = next((m for m, f in model_files.items() if GRADCAM_MODEL in f), None)
 gradcam_ready = gradcam_label in outputs
 if not gradcam_ready:
     print(f"Grad-CAM skipped: {GRADCAM_MODEL} is not trained yet (or is not an image classifier).")

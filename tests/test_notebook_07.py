@@ -86,6 +86,11 @@ def _save_models(folder: Path, weights, with_vgg16: bool = True) -> None:
 
 def test_notebook_07_scores_every_model(workspace, run_notebook):
     _save_models(workspace.models, workspace.weights)
+    copy = "cats_dogs_tlearn_finetune_block5_sgd_cnn"  # 06 saves one model under two names
+    for suffix in (".h5", ".json"):
+        (workspace.models / f"{copy}{suffix}").write_bytes(
+            (workspace.models / FINE_TUNED).with_suffix(suffix).read_bytes()
+        )
     nb = run_notebook(
         "07",
         DATA_DIR=str(workspace.data),
@@ -106,6 +111,10 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
         "VGG-16 fine-tuned + augmentation",
     ]
     assert "not trained yet (skipped): Basic CNN" in text
+    # one row per distinct model, naming every file that holds it
+    assert table.loc["VGG-16 fine-tuned + augmentation", "files"] == f"{FINE_TUNED}, {copy}.h5"
+    assert table.loc["CNN + dropout", "files"] == CNN
+    assert f"{copy}.h5: the same model as VGG-16 fine-tuned + augmentation" in text
     assert "skipped cats_dogs_tlearn_basic_cnn_head.h5" in text and "not RGB images" in text
     assert table["f1"].is_monotonic_decreasing
     # the book's figures, each in the column of its split

@@ -3,6 +3,7 @@ your own folders with three classes, and a failing notebook."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.conftest import (
     MNIST_NPZ,
     ROOT,
     VGG16_WEIGHTS,
+    cell_text,
     make_class_folders,
     needs_shared,
     write_image,
@@ -146,17 +148,28 @@ def test_own_folders_with_three_classes(tmp_path):
     assert (tmp_path / "data" / "flowers" / "manifest.csv").is_file()
     from utils.saving import load_model
 
-    model, info = load_model(run_dir / "models" / "cats_dogs_basic_cnn.h5")
+    # the models are named after the dataset, not after the case study
+    models = {p.name for p in (run_dir / "models").glob("*.h5")}
+    wanted = {"flowers_basic_cnn.h5", "flowers_cnn_dropout.h5", "flowers_tlearn_basic_cnn.h5"}
+    assert wanted <= models, models
+    assert not [name for name in models if name.startswith("cats_dogs")], models
+    model, info = load_model(run_dir / "models" / "flowers_basic_cnn.h5")
     assert info["class_names"] == ["blue", "green", "red"]
     assert model.output_shape[-1] == 3  # a softmax head, chosen from the data
     table = (run_dir / "results" / "07_model_evaluation.csv").read_text()
     assert table.count("\n") >= 3
+    assert "flowers_tlearn_basic_cnn.h5" in table and "book" not in table  # no book columns
     executed = {p.stem for p in (run_dir / "notebooks").glob("*.ipynb")}
     # 01 shows the user's own split; 08, the multi-class recipe, runs on three classes
     assert {"01_datasets", "08_dog_breeds"} <= executed
     assert "00_concepts" not in executed and "09_negative_transfer" not in executed
     nb01 = nbformat.read(run_dir / "notebooks" / "01_datasets.ipynb", as_version=4)
     assert "blue" in str(nb01.cells) and "green" in str(nb01.cells)
+    # what the cells print speaks of the data's classes, never of the case study's cats and dogs
+    for path in sorted((run_dir / "notebooks").glob("*.ipynb")):
+        printed = cell_text(nbformat.read(path, as_version=4))
+        mentions = re.findall(r".{0,60}\b(?:cats?|dogs?)\b.{0,60}", printed, re.IGNORECASE)
+        assert not mentions, f"{path.name} prints: {mentions[:3]}"
 
 
 def test_failing_notebook_shows_the_cell(tmp_path):

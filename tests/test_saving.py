@@ -44,3 +44,19 @@ def test_missing_sidecar_is_explained(tmp_path):
 def test_missing_model_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model"):
         saving.load_model(tmp_path / "nope.h5")
+
+
+@pytest.mark.parametrize(
+    ("data_dir", "prefix"),
+    [
+        ("../data/cats-vs-dogs", "cats_dogs"),  # the case study keeps the book's names
+        ("/runs/x/data/cats-vs-dogs/", "cats_dogs"),
+        ("data/my_dogs", "my_dogs"),
+        ("data/My Photos", "my_photos"),
+        ("data/Dogs-vs-Cats 2", "dogs_vs_cats_2"),  # only the Kaggle split's folder is "cats_dogs"
+        ("data/--Fruit (2024)--", "fruit_2024"),
+        ("data/ÄÖÜ", "data"),  # nothing safe for a file name is left
+    ],
+)
+def test_model_prefix_names_files_after_the_dataset(data_dir, prefix):
+    assert saving.model_prefix(data_dir) == prefix
