@@ -50,7 +50,9 @@
 # slower on others), `"auto"` times a few batches both ways and keeps the faster; the saved
 # model always computes in float32. `COMPARE_PER_CLASS` training photos and
 # `COMPARE_VALIDATION_PER_CLASS` validation photos per class size the preprocessing comparison
-# (`None`: the whole split).
+# (`None`: the whole split). `DISTRIBUTE` is notebook 02's: `"mirrored"` trains the head on
+# every GPU of the machine (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical
+# CPU devices.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -66,6 +68,7 @@ LEARNING_RATE = 1e-4
 MIXED_PRECISION = False
 COMPARE_PER_CLASS = 300
 COMPARE_VALIDATION_PER_CLASS = 100
+DISTRIBUTE = None
 
 # %%
 import time
@@ -78,9 +81,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from utils import cache, data, plots, precision, pretrained, saving, training
+from utils import cache, data, distribute, plots, precision, pretrained, saving, training
 
 keras.utils.set_random_seed(SEED)
+strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
@@ -285,25 +289,28 @@ print(f"block 5 on the cached activations: {time.perf_counter() - start:.1f} s")
 # is frozen, training on cached features is exactly training base plus head, only much faster:
 # an epoch takes seconds instead of minutes. `ModelCheckpoint(save_best_only=True)` keeps the
 # epoch with the lowest validation loss, `CSVLogger` the history; we reload the best head.
+# The head is built and compiled inside `strategy.scope()`, so `DISTRIBUTE` decides where it
+# trains.
 
 # %%
-head = keras.Sequential(
-    [
-        keras.Input(shape=features["train"].shape[1:]),
-        keras.layers.Flatten(),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dropout(0.3),
-        training.output_layer(len(class_names)),
-    ],
-    name="head",
-)
-head.compile(
-    optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-    loss=training.loss_for(len(class_names)),
-    metrics=["accuracy"],
-)
+with strategy.scope():
+    head = keras.Sequential(
+        [
+            keras.Input(shape=features["train"].shape[1:]),
+            keras.layers.Flatten(),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dropout(0.3),
+            training.output_layer(len(class_names)),
+        ],
+        name="head",
+    )
+    head.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+        loss=training.loss_for(len(class_names)),
+        metrics=["accuracy"],
+    )
 head.summary()
 
 # %%

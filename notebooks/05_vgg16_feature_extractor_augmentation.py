@@ -42,6 +42,8 @@
 # checked each epoch (`None`: all). Cached route: `AUG_PASSES` augmented copies of the training
 # split, `CACHED_EPOCHS` epochs over all of them (5 passes x 20 epochs show the head as many
 # augmented photos as the book's 100 epochs). `WEIGHTS` and `MIXED_PRECISION` as in notebook 04.
+# `DISTRIBUTE` is notebook 02's: `"mirrored"` trains both routes on every GPU of the machine
+# (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical CPU devices.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -59,6 +61,7 @@ STEPS_PER_EPOCH = None
 VALIDATION_PER_CLASS = None
 AUG_PASSES = 5
 CACHED_EPOCHS = 20
+DISTRIBUTE = None
 
 # %%
 import time
@@ -69,9 +72,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from utils import augment, data, plots, pretrained, saving, training, vgg16_blocks
+from utils import augment, data, distribute, plots, pretrained, saving, training, vgg16_blocks
 
 keras.utils.set_random_seed(SEED)
+strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
 for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
@@ -99,13 +103,16 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 # saves it. Because the base is frozen, a head's accuracy on these features is the accuracy of
 # base plus head on the validation photos. Notebook 04 writes these steps out; here they are
 # one call each to `utils/vgg16_blocks.py` (`Blocks`: the extractor, `.activations`, `.features`).
+# Every model that trains here is built and compiled inside `strategy.scope()`, so `DISTRIBUTE`
+# decides where it trains: the base and its preprocessing too, since the direct route holds them.
 
 # %%
-base = keras.applications.VGG16(
-    include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
-)
-base.trainable = False
-preprocess = pretrained.preprocessing_layer("vgg16")
+with strategy.scope():
+    base = keras.applications.VGG16(
+        include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
+    )
+    base.trainable = False
+    preprocess = pretrained.preprocessing_layer("vgg16")
 sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
 blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
 PRECISION, speeds = blocks.precision, blocks.speeds
@@ -155,18 +162,19 @@ def book_head() -> keras.Sequential:
 # %%
 routes = []
 if EPOCHS:
-    head = book_head()
-    inputs = keras.Input(shape=SHAPE, name="image")
-    x = augment.book_augmentation(seed=SEED)(inputs)
-    x = preprocess(x)
-    x = base(x, training=False)
-    outputs = head(x)
-    model = keras.Model(inputs, outputs, name="vgg16_img_aug")
-    model.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(len(class_names)),
-        metrics=["accuracy"],
-    )
+    with strategy.scope():
+        head = book_head()
+        inputs = keras.Input(shape=SHAPE, name="image")
+        x = augment.book_augmentation(seed=SEED)(inputs)
+        x = preprocess(x)
+        x = base(x, training=False)
+        outputs = head(x)
+        model = keras.Model(inputs, outputs, name="vgg16_img_aug")
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+            loss=training.loss_for(len(class_names)),
+            metrics=["accuracy"],
+        )
     print(pretrained.count_params(model))
     display(pretrained.layer_table(model))
 
@@ -263,12 +271,13 @@ aug_x = np.concatenate(passes)
 aug_y = np.tile(labels["train"], AUG_PASSES)
 
 # %%
-cached_head = book_head()
-cached_head.compile(
-    optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-    loss=training.loss_for(len(class_names)),
-    metrics=["accuracy"],
-)
+with strategy.scope():
+    cached_head = book_head()
+    cached_head.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
+        loss=training.loss_for(len(class_names)),
+        metrics=["accuracy"],
+    )
 checkpoint = CHECKPOINTS / f"{CACHED_NAME}_head.keras"
 callbacks = [
     keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),

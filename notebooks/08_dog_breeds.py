@@ -56,7 +56,8 @@
 # no-top weights file, or `None` (random weights: nothing is transferred, for tests only).
 # `USE_CACHED_FEATURES=True` is the CPU-friendly route of notebook 04: the frozen base runs
 # once over every photo, its features are cached on disk, and only the head is trained (no
-# augmentation then).
+# augmentation then). `DISTRIBUTE` is notebook 02's: `"mirrored"` trains on every GPU of the
+# machine (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical CPU devices.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/dog-breeds"  # split root: train/ validation/ test/, one folder per breed
@@ -74,6 +75,7 @@ LEARNING_RATE = 1e-4
 SEED = 42
 USE_CACHED_FEATURES = False  # True: head on cached features (CPU-friendly, no augmentation)
 N_SHOW = 12  # photos in the sample and prediction grids
+DISTRIBUTE = None  # None, "mirrored" (every GPU) or "mirrored:N" (N logical CPUs)
 
 # %%
 import time
@@ -86,10 +88,22 @@ import tensorflow as tf
 from IPython.display import display
 from sklearn.metrics import confusion_matrix, top_k_accuracy_score
 
-from utils import SPLITS, augment, cache, data, evaluation, plots, pretrained, saving, training
+from utils import (
+    SPLITS,
+    augment,
+    cache,
+    data,
+    distribute,
+    evaluation,
+    plots,
+    pretrained,
+    saving,
+    training,
+)
 from utils.dataset_builder import build_dog_breeds
 
 keras.utils.set_random_seed(SEED)
+strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
 image_size = IMAGE_SIZE or pretrained.backbone(BACKBONE).default_size
 NAME = f"dog_breeds_{BACKBONE}"
 for folder in (MODELS_DIR, RESULTS_DIR):
@@ -200,29 +214,33 @@ fig = plots.image_grid(
 # a single 1) and uses `categorical_crossentropy`; `sparse_categorical_crossentropy` computes
 # the same loss from the integer itself, without the 120-column matrix. Top-5 accuracy counts
 # a photo as right when its breed is among the model's five most likely.
+#
+# Base, head and model are built inside `strategy.scope()` (and compiled there, below), so
+# `DISTRIBUTE` decides where they train.
 
 # %%
-base = pretrained.constructor(BACKBONE)(
-    include_top=False,
-    pooling="avg",
-    weights=pretrained.weights_file(BACKBONE, WEIGHTS),
-    input_shape=(image_size, image_size, 3),
-)
-base.trainable = False
-preprocess = pretrained.preprocessing_layer(BACKBONE)
+with strategy.scope():
+    base = pretrained.constructor(BACKBONE)(
+        include_top=False,
+        pooling="avg",
+        weights=pretrained.weights_file(BACKBONE, WEIGHTS),
+        input_shape=(image_size, image_size, 3),
+    )
+    base.trainable = False
+    preprocess = pretrained.preprocessing_layer(BACKBONE)
 
-head = keras.Sequential(
-    [
-        keras.Input(shape=(base.output_shape[-1],)),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dense(len(class_names), activation="softmax"),
-    ],
-    name="head",
-)
-model = keras.Sequential(
-    [keras.Input(shape=(image_size, image_size, 3)), preprocess, base, head], name=NAME
-)
+    head = keras.Sequential(
+        [
+            keras.Input(shape=(base.output_shape[-1],)),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(len(class_names), activation="softmax"),
+        ],
+        name="head",
+    )
+    model = keras.Sequential(
+        [keras.Input(shape=(image_size, image_size, 3)), preprocess, base, head], name=NAME
+    )
 print(f"{base.name}: {base.count_params():,} parameters, frozen")
 print(pretrained.count_params(model))
 pretrained.layer_table(model)
@@ -283,11 +301,15 @@ else:
     trained = model
     train_data, validation_data = datasets["train"], datasets["validation"]
 
-trained.compile(
-    optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
-    loss="sparse_categorical_crossentropy",
-    metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy")],
-)
+with strategy.scope():
+    trained.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+        loss="sparse_categorical_crossentropy",
+        metrics=[
+            "accuracy",
+            keras.metrics.SparseTopKCategoricalAccuracy(k=5, name="top5_accuracy"),
+        ],
+    )
 best, history, train_seconds = training.fit_keep_best(
     trained,
     train_data,
