@@ -105,7 +105,8 @@ from utils.dataset_builder import build_dog_breeds
 keras.utils.set_random_seed(SEED)
 strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
 image_size = IMAGE_SIZE or pretrained.backbone(BACKBONE).default_size
-NAME = f"dog_breeds_{BACKBONE}"
+PREFIX = saving.model_prefix(DATA_DIR)  # file names: "dog_breeds" here, else your folder's name
+NAME = f"{PREFIX}_{BACKBONE}"
 for folder in (MODELS_DIR, RESULTS_DIR):
     Path(folder).mkdir(parents=True, exist_ok=True)
 
