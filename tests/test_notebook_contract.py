@@ -35,6 +35,7 @@ EXPECTED = {
     "08": "08_dog_breeds",
     "09": "09_negative_transfer",
     "10": "10_how_much_data",
+    "11": "11_keras_blog_2016",
 }
 
 

@@ -31,12 +31,12 @@ from utils.notebooks import NOTEBOOKS_DIR, execute_notebook, notebook_path
 from utils.split_folder import DatasetError
 
 ROOT = NOTEBOOKS_DIR.parent
-ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10")
+ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11")
 # The notebooks that run on a user's own folders: the case study, 01 to 07, and 08 (the
 # multi-class recipe) when the folder has 3 or more classes.
 OWN_DATA_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
 # The notebooks that read the cats-vs-dogs split (00, 08 and 09 bring their own data).
-CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "10")
+CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "10", "11")
 
 # Parameters per profile: "all" goes to every notebook that declares the name, "NN" to one.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
@@ -52,6 +52,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "08": {"IMAGE_SIZE": 75, "N_SHOW": 4, "USE_CACHED_FEATURES": True},  # InceptionV3: >= 75
         "09": {"N_SAMPLES": 200, "IMAGE_SIZE": 32, "FOLDS": 3, "RUN_VARIANTS": False},
         "10": {"SIZES": [5, 10, 20], "REPEATS": 2, "CNN_IMAGE_SIZE": 32},
+        "11": {"FINE_TUNE_EPOCHS": 1, "ROUTE": "cached", "PREPROCESSING": "vgg16", "AUG_PASSES": 0},
     },
     # Real data, CPU-friendly epochs and the cached-features routes (a 2-core laptop).
     "cpu": {
@@ -79,6 +80,8 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "07": {"CHECK_PHOTOS": 30},
         "08": {"USE_CACHED_FEATURES": True, "EPOCHS": 150},
         "10": {"CNN_IMAGE_SIZE": 48, "EPOCHS": 8, "REPEATS": 3},
+        # the Keras blog's recipe on 04's cached activations: block 5 for 2 epochs, no aug pass
+        "11": {"FINE_TUNE_EPOCHS": 2, "ROUTE": "cached", "PREPROCESSING": "vgg16", "AUG_PASSES": 0},
     },
     # The book's settings (every notebook's defaults): for a GPU.
     "book": {"split": {"train": 1500, "validation": 500, "test": 500}},
