@@ -129,23 +129,24 @@ FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 # %% [markdown]
 # ## Data: 1,000 and 400 photos per class
 #
-# The post took the first 1,000 cats and dogs of Kaggle's `train.zip` for training and the next
-# 400 of each for validation. Our split's folders are already a random sample of that archive
-# (notebook 01), larger than the post's, so we choose `TRAIN_PER_CLASS` photos per class in
-# `train/` and `VALIDATION_PER_CLASS` in `validation/` at random with `SEED` (the same photos on
-# every run) and list them as `flow_from_directory` lists a folder: class by class (`cat`, then
-# `dog`), file names sorted within each class. A split with fewer photos gives all it has.
+# The post took the first 1,000 cats and the first 1,000 dogs of Kaggle's `train.zip` for
+# training and 400 more of each for validation. Our split's folders are already a random
+# sample of that archive (notebook 01), larger than the post's, so we choose
+# `TRAIN_PER_CLASS` photos per class in `train/` and `VALIDATION_PER_CLASS` in `validation/`
+# at random with `SEED` (the same photos on every run) and list them as `flow_from_directory`
+# lists a folder: class by class (`cat`, then `dog`), file names sorted within each class. A
+# split with fewer photos gives all it has.
 #
 # **Preprocessing.** The post divides the pixels by 255, in the bottleneck step and in the
 # fine-tuning. VGG-16's ImageNet weights were trained on other inputs: channels in BGR order
-# with the ImageNet mean subtracted, values around ±128 (`keras.applications.vgg16.
-# preprocess_input`). The post's scaling still works (≈ 0.90 in its run) but gives the filters
-# inputs 255 times smaller than the ones they learned on, and notebook 04 measures what that
-# costs on our photos. `PREPROCESSING = "rescale"` (the default) is the post's choice;
-# `"vgg16"` is ours, and on a CPU it has a second reason: notebooks 04 and 05 cached the
-# activations of blocks 1-4 for exactly that input, so this notebook reads them instead of
-# running VGG-16 again (the `cpu` profile uses it). Either way the preprocessing is a layer
-# inside the saved model, which takes raw photos in [0, 255].
+# with the ImageNet mean subtracted, values from about -124 to +152
+# (`keras.applications.vgg16.preprocess_input`). The post's scaling still works (≈ 0.90 in its
+# run) but gives the filters values between 0 and 1, not centred, and in RGB order; notebook
+# 04 measures what that costs on our photos. `PREPROCESSING = "rescale"` (the default) is the
+# post's choice; `"vgg16"` is ours, and on a CPU it has a second reason: notebooks 04 and 05
+# cached the activations of blocks 1-4 for exactly that input, so this notebook reads them
+# instead of running VGG-16 again (the `cpu` profile uses it). Either way the preprocessing is
+# a layer inside the saved model, which takes raw photos in [0, 255].
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")
@@ -176,7 +177,8 @@ for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_P
 # We compute them in two halves, with notebook 04's helpers (`utils/vgg16_blocks.py`): blocks
 # 1-4, the expensive part, once per photo, kept in `CACHE_DIR/vgg16_150px/` with a key (weights,
 # files, size, precision) and reused when the key matches; block 5 on top. It is the same
-# arithmetic as `base.predict(photos)`, in float16 between the halves. With `"vgg16"`
+# arithmetic as `base.predict(photos)`, stored in float16 between the halves (and computed in
+# bfloat16 where `MIXED_PRECISION` chooses it). With `"vgg16"`
 # preprocessing the files are notebook 04's, for every photo of the split, and we take our
 # rows out of them; with `"rescale"` they are this notebook's own, for the chosen photos only.
 # In today's Keras the post's step is, for one folder:
@@ -343,7 +345,9 @@ top_history.to_csv(Path(RESULTS_DIR) / "11_keras_blog_top_model_history.csv", in
 # 06 warms its head up for the same reason). It then freezes `model.layers[:15]`: the input
 # layer and the 14 layers of blocks 1-4, leaving block 5's three convolutions to train, with
 # SGD at a low learning rate (1e-4) and momentum 0.9, to move the pretrained weights slowly.
-# Our model is the one saved at the end: raw photo → preprocessing → VGG-16 → top model.
+# The post's model lists VGG-16's layers one by one, so its `model.layers[:15]` are
+# `base.layers[:15]`; ours holds VGG-16 as one layer, so the loop runs over `base.layers`. Our
+# model is the one saved at the end: raw photo → preprocessing → VGG-16 → top model.
 
 # %%
 top_model = top_model_for(base.output_shape[1:])
@@ -364,8 +368,9 @@ print(pretrained.count_params(model))
 
 # %% [markdown]
 # **A learning rate belongs to an input scale.** The gradient of block 5's first convolution
-# kernel is proportional to that layer's input, `block4_pool`, so the same learning rate moves
-# block 5 further when that input is larger. The post chose 1e-4 for photos divided by 255. The
+# kernel is the product of that layer's input, `block4_pool`, with the gradient arriving from
+# above, so, other things equal, the same learning rate moves block 5 further when that input
+# is larger. The post chose 1e-4 for photos divided by 255. The
 # cell below measures, on the 8 sample photos, how large `block4_pool` is behind each
 # preprocessing: with `PREPROCESSING = "vgg16"` the post's 1e-4 is a larger step than it was
 # in the post. We keep the post's value; the results table shows what it did in this run.
@@ -541,7 +546,8 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
 # The post's figures are **validation** accuracies on its own 800 validation photos, with its
 # settings (x / 255, fine-tuning on photos for 50 epochs); ours are printed from this run, on
 # the validation photos chosen above, with the settings in the last columns. "Last epoch" is the
-# model the post keeps; "best epoch" is the highest validation accuracy of any epoch.
+# model the post keeps (and we save); the highest accuracy of any epoch is there for
+# comparison only (picking it would be a choice made on these validation photos).
 
 # %%
 results = pd.DataFrame(
@@ -550,7 +556,7 @@ results = pd.DataFrame(
             "stage": "frozen VGG-16 + top model (bottleneck features)",
             "the post's validation accuracy (2016)": "≈ 0.90",
             "our validation accuracy, last epoch": top_history["val_accuracy"].iloc[-1],
-            "our best epoch's validation accuracy": top_facts["best_val_accuracy"],
+            "our highest validation accuracy, any epoch": top_facts["best_val_accuracy"],
             "epochs": len(top_history),
             "route": "cached features",
         },
@@ -558,7 +564,7 @@ results = pd.DataFrame(
             "stage": "block 5 fine-tuned, SGD",
             "the post's validation accuracy (2016)": "≈ 0.94",
             "our validation accuracy, last epoch": fine_facts.get("final_val_accuracy"),
-            "our best epoch's validation accuracy": fine_facts.get("best_val_accuracy"),
+            "our highest validation accuracy, any epoch": fine_facts.get("best_val_accuracy"),
             "epochs": fine_facts.get("epochs", 0),
             "route": ROUTE if FINE_TUNE_EPOCHS else "not run",
         },
@@ -572,6 +578,8 @@ if FINE_TUNE_EPOCHS:
     print(
         f"fine-tuning changed our last-epoch validation accuracy by {gain:+.4f} (the post: +0.04)"
     )
+    losses = top_history["val_loss"].iloc[-1], fine_history["val_loss"].iloc[-1]
+    print("and our validation loss from {:.3f} to {:.3f}".format(*losses))
 results.round(4)
 
 # %% [markdown]
@@ -594,11 +602,11 @@ results.round(4)
 # The post's settings (`ROUTE = "photos"`, `"rescale"`, 50 + 50 epochs, 2,000 training photos
 # at 150 px) on a GPU: not measured here. `cpu` profile on 2 CPU cores (`"vgg16"`
 # preprocessing, cached route, no augmented pass, 2 epochs of block 5), after notebooks 04 and
-# 05, in a run of 2026-11-24 on a 2-core AMD EPYC **shared with other jobs** (load average 8):
-# 9.1 minutes, of which 2.1 for the 50 epochs of the top model and 6.4 for the 2 epochs of
-# block 5 (5 activations per second); blocks 1-4 were read from notebook 04's files. On the
-# same machine with nothing else running, block 5 trains at about 56 activations per second
-# in float32 (notebook 06's measurement), about 72 s for the 2 epochs: about 3 minutes in all
-# is our estimate, not a measurement. `"rescale"` on a CPU adds one pass of blocks 1-4 over
-# the 2,800 chosen photos (about 17 photos per second there, some 3 minutes), and each
+# 05, in a run of 2026-11-24 on a 2-core AMD EPYC **shared with other jobs** (load average 6
+# to 8): 5.8 minutes, of which 1.7 for the 50 epochs of the top model and 3.5 for the 2 epochs
+# of block 5 (about 19 activations per second); blocks 1-4 were read from notebook 04's files.
+# With nothing else running, block 5 trains at about 56 activations per second in float32 on
+# that machine (notebook 06's measurement), about 72 s for the 2 epochs: about 3 minutes in
+# all is our estimate, not a measurement. `"rescale"` on a CPU adds one pass of blocks 1-4
+# over the 2,800 chosen photos (about 17 photos per second there, some 3 minutes), and each
 # augmented pass one over the 2,000 training photos.
