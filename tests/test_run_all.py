@@ -35,6 +35,7 @@ ALL = [
     "08_dog_breeds",
     "09_negative_transfer",
     "10_how_much_data",
+    "11_keras_blog_2016",
 ]
 
 
