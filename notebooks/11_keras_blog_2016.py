@@ -426,8 +426,9 @@ print([type(layer).__name__ for layer in post_augmentation(SEED).layers])
 # with blocks 1-4 frozen, without running those blocks at every step (notebook 06, step 3,
 # explains it in full). What it gives up: augmentation becomes `AUG_PASSES` fixed augmented
 # versions of each training photo, computed once through blocks 1-4, instead of a new random
-# version at every epoch. Each epoch draws as many batches as there are training photos from
-# the plain activations and those passes together. The model trained here is block 5 (the very
+# version at every epoch, and `AUG_PASSES = 0` (the `cpu` profile, to stay within minutes)
+# means no augmentation at all. Each epoch draws as many batches as the training photos fill,
+# from the plain activations and those passes together. The model trained here is block 5 (the very
 # layers of `base`, not a copy) and the top model, so `model` above holds the result.
 
 # %%
@@ -550,6 +551,9 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
 # comparison only (picking it would be a choice made on these validation photos).
 
 # %%
+fine_route = {"photos": "photos, augmented every epoch", "cached": "cached block4_pool"}[ROUTE]
+if ROUTE == "cached":
+    fine_route += f", {AUG_PASSES} augmented passes"
 results = pd.DataFrame(
     [
         {
@@ -566,7 +570,7 @@ results = pd.DataFrame(
             "our validation accuracy, last epoch": fine_facts.get("final_val_accuracy"),
             "our highest validation accuracy, any epoch": fine_facts.get("best_val_accuracy"),
             "epochs": fine_facts.get("epochs", 0),
-            "route": ROUTE if FINE_TUNE_EPOCHS else "not run",
+            "route": fine_route if FINE_TUNE_EPOCHS else "not run",
         },
     ]
 ).set_index("stage")
