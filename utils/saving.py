@@ -21,9 +21,8 @@ OWN_FACTS = ("class_names", "image_size", "params")
 
 
 def model_prefix(data_dir: str | Path) -> str:
-    """How a dataset's model files start: ``cats_dogs`` for the Kaggle split (the book's names,
-    ``cats_dogs_basic_cnn.h5``), else the data folder's name in lower case with every run of
-    other characters than letters and digits as ``_`` (``data/My Photos`` → ``my_photos``)."""
+    """How a dataset's model files start: ``cats_dogs`` for the Kaggle split (the book's names),
+    else the folder's name, lower case, other characters as ``_`` (``My Photos``: ``my_photos``)."""
     name = Path(data_dir).resolve().name
     if name == "cats-vs-dogs":
         return "cats_dogs"
