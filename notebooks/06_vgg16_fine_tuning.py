@@ -34,13 +34,12 @@
 #    on the frozen base first; with the base frozen that is notebook 04's training on cached
 #    features, seconds rather than hours;
 # 2. unfreeze chosen blocks with a loop over `base.layers`, **recompile**, and fine-tune;
-# 3. run the **course slides' recipe** (from the Keras blog post the course follows): only
-#    block 5 unfrozen, SGD with learning rate 1e-4 and momentum 0.9, starting from a trained
-#    head;
-# 4. fine-tune block 5 **from cached activations**, the CPU route: blocks 1-4 stay frozen, so
+# 3. fine-tune block 5 **from cached activations**, the CPU route: blocks 1-4 stay frozen, so
 #    their output for each photo (and for each augmented pass of the training photos) is
 #    computed once, by notebooks 04 and 05, and kept on disk; only block 5 and the head run
-#    during training, about a fifth of the arithmetic of every step on photos.
+#    during training, about a fifth of the arithmetic of every step on photos. Block 5 alone,
+#    SGD at 1e-4 with momentum 0.9, from a trained head: the settings of the 2016 Keras blog
+#    post the course slides teach (notebook 11 follows that post step by step).
 #
 # The models are compared on the validation split; notebook 07 scores them on the test split.
 
@@ -52,8 +51,8 @@
 # `UNFROZEN_BLOCKS` the blocks that train. On a CPU every step of that route runs the whole
 # base forward and the unfrozen blocks backward, a few photos per second: `STEPS_PER_EPOCH`
 # batches per epoch and `VALIDATION_PER_CLASS` validation photos per class turn it down
-# (`None`: everything). The slides' recipe runs on cached activations: `SLIDES_EPOCHS` epochs
-# (`0` skips it) of block 5 and a small head warmed up for `SLIDES_WARMUP_EPOCHS`, each epoch
+# (`None`: everything). The cached route: `CACHED_EPOCHS` epochs
+# (`0` skips it) of block 5 and a small head warmed up for `CACHED_WARMUP_EPOCHS`, each epoch
 # as many batches as the training split, drawn from the plain activations and `AUG_PASSES`
 # augmented passes (notebook 05's files).
 # `WEIGHTS` and `MIXED_PRECISION` (`True`, `False` or `"auto"`) as in notebook 04.
@@ -77,9 +76,9 @@ WARMUP_EPOCHS = 30
 WARMUP_LEARNING_RATE = 1e-4
 STEPS_PER_EPOCH = None
 VALIDATION_PER_CLASS = None
-SLIDES_EPOCHS = 50
-SLIDES_LEARNING_RATE = 1e-4
-SLIDES_WARMUP_EPOCHS = 3
+CACHED_EPOCHS = 50
+CACHED_LEARNING_RATE = 1e-4
+CACHED_WARMUP_EPOCHS = 3
 AUG_PASSES = 5
 DISTRIBUTE = None
 
@@ -113,7 +112,7 @@ SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
 BOOK_NAME = f"{PREFIX}_tlearn_finetune_img_aug_cnn"
-SLIDES_NAME = f"{PREFIX}_tlearn_finetune_block5_sgd_cnn"
+CACHED_NAME = f"{PREFIX}_tlearn_finetune_block5_sgd_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 CHECKPOINTS.mkdir(parents=True, exist_ok=True)
 
@@ -311,10 +310,10 @@ if EPOCHS:
     )
 
 # %% [markdown]
-# ## Step 3: the course slides' recipe, fine-tuning block 5 from cached activations
+# ## Step 3: fine-tuning block 5 from cached activations (the CPU route)
 #
-# The slides unfreeze block 5 only and train it with SGD at 1e-4, momentum 0.9, starting from
-# a head trained on the frozen base's cached features.
+# Block 5 only is unfrozen and trained with SGD at 1e-4, momentum 0.9, starting from a head
+# trained on the frozen base's cached features, as in the 2016 Keras blog post (notebook 11).
 #
 # **Why cached activations give exactly the same training.** Blocks 1-4 stay frozen, so for a
 # given photo their output `block4_pool` never changes during training: gradients stop at
@@ -349,13 +348,13 @@ print(f"{len(passes)} versions of {len(labels['train'])} training photos:", trai
 # %% [markdown]
 # The head here is smaller than the book's: `GlobalAveragePooling2D` averages each of the 512
 # feature maps, then `Dropout(0.5)` and the output unit, 513 weights instead of 4.5 million,
-# which leaves block 5 to do the learning and overfits less on 3,000 photos (our choice, made
-# on the validation split). It is warmed up on the cached bottleneck features first, in
+# which leaves block 5 to do the learning (our choice; the book's head is not compared with
+# it here). It is warmed up on the cached bottleneck features first, in
 # seconds, like the head of step 1.
 
 # %%
 with strategy.scope():
-    slides_head = keras.Sequential(
+    cached_head = keras.Sequential(
         [
             keras.Input(shape=base.output_shape[1:]),
             keras.layers.GlobalAveragePooling2D(),
@@ -364,20 +363,20 @@ with strategy.scope():
         ],
         name="head",
     )
-    slides_head.compile(
+    cached_head.compile(
         optimizer=keras.optimizers.Adam(learning_rate=1e-3),
         loss=training.loss_for(len(class_names)),
         metrics=["accuracy"],
     )
-slides_head_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_block5_head.keras"
-slides_head.fit(
+cached_head_path = CHECKPOINTS / f"{PREFIX}_tlearn_finetune_block5_head.keras"
+cached_head.fit(
     features["train"],
     labels["train"],
     validation_data=(features["validation"], labels["validation"]),
-    epochs=SLIDES_WARMUP_EPOCHS,
+    epochs=CACHED_WARMUP_EPOCHS,
     batch_size=BATCH_SIZE,
     callbacks=[
-        keras.callbacks.ModelCheckpoint(slides_head_path, monitor="val_loss", save_best_only=True)
+        keras.callbacks.ModelCheckpoint(cached_head_path, monitor="val_loss", save_best_only=True)
     ],
     verbose=2,
 )
@@ -390,10 +389,10 @@ slides_head.fit(
 # a few training steps both ways and keeps the faster.
 
 # %%
-slides_base = keras.applications.VGG16(
+cached_base = keras.applications.VGG16(
     include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
 )
-BLOCK5 = [layer.name for layer in slides_base.layers if layer.name.startswith("block5")]
+BLOCK5 = [layer.name for layer in cached_base.layers if layer.name.startswith("block5")]
 
 
 def block5_model(policy: str) -> keras.Sequential:
@@ -407,14 +406,14 @@ def block5_model(policy: str) -> keras.Sequential:
                 keras.layers.Conv2D(512, 3, padding="same", activation="relu", name="block5_conv2"),
                 keras.layers.Conv2D(512, 3, padding="same", activation="relu", name="block5_conv3"),
                 keras.layers.MaxPooling2D(2, name="block5_pool"),
-                keras.models.load_model(slides_head_path),
+                keras.models.load_model(cached_head_path),
             ],
             name="vgg16_block5_on_activations",
         )
         for name in BLOCK5:
-            model.get_layer(name).set_weights(slides_base.get_layer(name).get_weights())
+            model.get_layer(name).set_weights(cached_base.get_layer(name).get_weights())
         model.compile(
-            optimizer=keras.optimizers.SGD(learning_rate=SLIDES_LEARNING_RATE, momentum=0.9),
+            optimizer=keras.optimizers.SGD(learning_rate=CACHED_LEARNING_RATE, momentum=0.9),
             loss=training.loss_for(len(class_names)),
             metrics=["accuracy"],
         )
@@ -434,15 +433,15 @@ TRAIN_PRECISION, train_speeds = precision.choose(
     memo=Path(CACHE_DIR) / "precision.json",
     task=f"vgg16 block 5 training, {IMAGE_SIZE} px",
 )
-slides_model = block5_model(TRAIN_PRECISION)  # fresh: the timing steps trained the candidates
+cached_model = block5_model(TRAIN_PRECISION)  # fresh: the timing steps trained the candidates
 print(
     f"block 5 trains in {TRAIN_PRECISION}",
     f"(activations/s: {train_speeds})" if train_speeds else "",
 )
-print(pretrained.count_params(slides_model))
+print(pretrained.count_params(cached_model))
 
 # %%
-if SLIDES_EPOCHS:
+if CACHED_EPOCHS:
     all_x, all_y = tf.constant(train_x), tf.constant(train_y)
     train_batches = (
         tf.data.Dataset.range(len(train_y))
@@ -452,58 +451,59 @@ if SLIDES_EPOCHS:
         .map(lambda i: (tf.cast(tf.gather(all_x, i), "float32"), tf.gather(all_y, i)))
         .prefetch(tf.data.AUTOTUNE)
     )
-    checkpoint = CHECKPOINTS / f"{SLIDES_NAME}.weights.h5"
+    checkpoint = CHECKPOINTS / f"{CACHED_NAME}.weights.h5"
     start = time.perf_counter()
-    slides_history = slides_model.fit(
+    cached_history = cached_model.fit(
         train_batches,
         steps_per_epoch=-(-len(labels["train"]) // BATCH_SIZE),
         validation_data=(activations["validation"].astype("float32"), labels["validation"]),
-        epochs=SLIDES_EPOCHS,
+        epochs=CACHED_EPOCHS,
         callbacks=[
             keras.callbacks.ModelCheckpoint(
                 checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=True
             ),
-            keras.callbacks.CSVLogger(Path(RESULTS_DIR) / f"{SLIDES_NAME}_history.csv"),
+            keras.callbacks.CSVLogger(Path(RESULTS_DIR) / f"{CACHED_NAME}_history.csv"),
         ],
         verbose=2,
     )
-    slides_seconds = round(time.perf_counter() - start, 1)
-    slides_model.load_weights(checkpoint)  # the best epoch's weights
-    slides_history = training.history_frame(slides_history)
-    slides_facts = training.summarize(slides_history)
-    fig = plots.plot_history(slides_history, "Fine-tuning block 5 on cached activations, SGD")
-    plots.save_figure(fig, Path(RESULTS_DIR) / f"{SLIDES_NAME}_history.png")
-    print(slides_facts)
+    cached_seconds = round(time.perf_counter() - start, 1)
+    cached_model.load_weights(checkpoint)  # the best epoch's weights
+    cached_history = training.history_frame(cached_history)
+    cached_facts = training.summarize(cached_history)
+    fig = plots.plot_history(cached_history, "Fine-tuning block 5 on cached activations, SGD")
+    plots.save_figure(fig, Path(RESULTS_DIR) / f"{CACHED_NAME}_history.png")
+    print(cached_facts)
 
 # %% [markdown]
 # ## The saved model: VGG-16 with the fine-tuned block 5 copied back
 #
 # The trained block 5 goes back into the full VGG-16 (`set_weights` layer by layer), block 5
-# trainable as in the slides, and the head on top: raw photo → preprocessing → VGG-16 → head,
-# the same kind of model as every other, so notebook 07 and `predict.py` need nothing special.
+# marked trainable as it was trained, and the head on top: raw photo → preprocessing → VGG-16
+# → head, the same kind of model as every other, so notebook 07 and `predict.py` need nothing
+# special.
 # Without the book's route (`EPOCHS = 0`) it is also saved under the book's name, for notebook
 # 07. The check below predicts a few validation photos with the saved model and their cached
 # activations with the model just trained: the difference is the float16 rounding of the
 # activations (and bfloat16's arithmetic if the extractor computed in it).
 
 # %%
-if SLIDES_EPOCHS:
+if CACHED_EPOCHS:
     for name in BLOCK5:
-        slides_base.get_layer(name).set_weights(slides_model.get_layer(name).get_weights())
-    slides_base.trainable = True
-    for layer in slides_base.layers:
+        cached_base.get_layer(name).set_weights(cached_model.get_layer(name).get_weights())
+    cached_base.trainable = True
+    for layer in cached_base.layers:
         layer.trainable = layer.name in BLOCK5
-    slides_head = slides_model.layers[-1]
-    slides_photo_model = photo_model(slides_base, slides_head, "vgg16_finetuned_block5_sgd")
-    for name in [SLIDES_NAME] + ([] if EPOCHS else [BOOK_NAME]):
+    cached_head = cached_model.layers[-1]
+    cached_photo_model = photo_model(cached_base, cached_head, "vgg16_finetuned_block5_sgd")
+    for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
         saving.save_model(
-            slides_photo_model,
+            cached_photo_model,
             Path(MODELS_DIR) / f"{name}.h5",
             class_names,
-            **slides_facts,
-            train_seconds=slides_seconds,
+            **cached_facts,
+            train_seconds=cached_seconds,
             notebook="06",
-            learning_rate=SLIDES_LEARNING_RATE,
+            learning_rate=CACHED_LEARNING_RATE,
             optimizer="SGD, momentum 0.9",
             unfrozen_blocks=["block5"],
             route="cached block4_pool activations",
@@ -514,20 +514,20 @@ if SLIDES_EPOCHS:
             features_precision=PRECISION,
         )
     few = slice(0, 2 * BATCH_SIZE)
-    on_photos = slides_photo_model.predict(
+    on_photos = cached_photo_model.predict(
         data.read_images(paths["validation"][few], IMAGE_SIZE, raw=True), verbose=0
     )
-    on_activations = slides_model.predict(activations["validation"][few], verbose=0)
+    on_activations = cached_model.predict(activations["validation"][few], verbose=0)
     print(
         f"saved model on photos vs trained model on cached activations, largest difference "
         f"in probability: {np.abs(on_photos - on_activations).max():.2e}"
     )
     results.append(
         {
-            "model": "fine-tuned block5 on cached activations, SGD (slides)",
-            "epochs": slides_facts["epochs"],
-            "train_seconds": slides_seconds,
-            "best_epoch_val_accuracy": slides_facts["best_epoch_val_accuracy"],
+            "model": "fine-tuned block5 on cached activations, SGD",
+            "epochs": cached_facts["epochs"],
+            "train_seconds": cached_seconds,
+            "best_epoch_val_accuracy": cached_facts["best_epoch_val_accuracy"],
             "validation_photos": len(labels["validation"]),
         }
     )
@@ -561,8 +561,8 @@ table.round(4)
 #
 # ## What a full run costs
 #
-# Book settings (100 epochs on 3,000 augmented photos at 150 px, plus 50 for the slides'
-# recipe) on a GPU: not measured here. `cpu` profile on 2 CPU cores (no route on photos, one
+# Book settings (100 epochs on 3,000 augmented photos at 150 px, plus 50 on cached
+# activations) on a GPU: not measured here. `cpu` profile on 2 CPU cores (no route on photos, one
 # augmented pass, 5 epochs of block 5 on cached activations): 3.6 minutes after notebooks 04
 # and 05 in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), of
 # which 2.8 minutes for the 5 epochs; `"auto"` trained in bfloat16 there (82 against 56

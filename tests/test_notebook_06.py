@@ -26,7 +26,7 @@ from utils import pretrained
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 BOOK = "cats_dogs_tlearn_finetune_img_aug_cnn"
-SLIDES = "cats_dogs_tlearn_finetune_block5_sgd_cnn"
+CACHED = "cats_dogs_tlearn_finetune_block5_sgd_cnn"
 
 
 def test_notebook_06_fine_tuning(workspace, run_notebook):
@@ -34,7 +34,7 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
         "06",
         **parameters(workspace, EPOCHS=1, STEPS_PER_EPOCH=1, VALIDATION_PER_CLASS=3),
         WARMUP_EPOCHS=1,
-        SLIDES_EPOCHS=1,
+        CACHED_EPOCHS=1,
         AUG_PASSES=1,
     )
     text = cell_text(nb)
@@ -48,11 +48,11 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
     assert not any(v for k, v in flags.items() if k.startswith(("block1", "block2", "block3")))
     assert all(v for k, v in flags.items() if k.startswith(("block4", "block5")))
 
-    slides, info = saved(workspace, SLIDES, "06")
+    cached, info = saved(workspace, CACHED, "06")
     assert info["unfrozen_blocks"] == ["block5"] and info["learning_rate"] == pytest.approx(1e-4)
     assert info["route"] == "cached block4_pool activations" and info["augmented_passes"] == 1
     assert info["training_precision"] == "float32" and info["features_precision"] == "float32"
-    assert [k for k, v in trainable_flags(slides).items() if v] == [
+    assert [k for k, v in trainable_flags(cached).items() if v] == [
         "block5_conv1",
         "block5_conv2",
         "block5_conv3",
@@ -61,9 +61,9 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
     photos, labels = split_photos(workspace, "validation")
     activations = np.load(features_dir(workspace) / "validation_block4_pool.npy")
     assert activations.shape == (len(labels), *ACTIVATIONS)
-    on_photos = slides.predict(photos, verbose=0)
+    on_photos = cached.predict(photos, verbose=0)
     np.testing.assert_allclose(
-        on_photos, block5_and_head(slides).predict(activations, verbose=0), atol=ATOL_FLOAT16
+        on_photos, block5_and_head(cached).predict(activations, verbose=0), atol=ATOL_FLOAT16
     )
     printed = re.search(r"largest difference in probability: (\S+)", text)
     assert printed and float(printed.group(1)) < ATOL_FLOAT16
@@ -74,19 +74,19 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
         input_shape=(SIZE, SIZE, 3),
     )
     if workspace.weights:
-        trained = slides.get_layer("vgg16").get_layer("block5_conv3").get_weights()[0]
+        trained = cached.get_layer("vgg16").get_layer("block5_conv3").get_weights()[0]
         assert not np.allclose(trained, fresh.get_layer("block5_conv3").get_weights()[0])
         np.testing.assert_array_equal(
-            slides.get_layer("vgg16").get_layer("block4_conv3").get_weights()[0],
+            cached.get_layer("vgg16").get_layer("block4_conv3").get_weights()[0],
             fresh.get_layer("block4_conv3").get_weights()[0],
         )
-    # the book's route starts from the warm-up head of step 1, the slides' from a GAP head
+    # the book's route starts from the warm-up head of step 1, the cached' from a GAP head
     start = keras.models.load_model(
         workspace.models / "checkpoints" / "cats_dogs_tlearn_finetune_warmup_head.keras"
     )
     assert start.count_params() == HEAD_PARAMS == book.get_layer("head").count_params()
-    assert slides.get_layer("head").count_params() == 512 + 1
-    assert_loads_without_utils(workspace.models / f"{BOOK}.h5", workspace.models / f"{SLIDES}.h5")
+    assert cached.get_layer("head").count_params() == 512 + 1
+    assert_loads_without_utils(workspace.models / f"{BOOK}.h5", workspace.models / f"{CACHED}.h5")
     table = pd.read_csv(workspace.results / "06_vgg16_fine_tuning.csv")
     assert len(table) == 3 and table["best_epoch_val_accuracy"].between(0, 1).all()
     assert not any("test" in c for c in table.columns)
@@ -100,7 +100,7 @@ def test_notebook_06_reuses_05_activations(workspace, run_notebook):
     written = {p.name: p.stat().st_mtime_ns for p in folder.glob("*_block4_pool.npy")}
     assert set(written) == {"validation_block4_pool.npy", "train_aug0_block4_pool.npy"}
     nb = run_notebook(
-        "06", **parameters(workspace, EPOCHS=0), WARMUP_EPOCHS=1, SLIDES_EPOCHS=1, AUG_PASSES=1
+        "06", **parameters(workspace, EPOCHS=0), WARMUP_EPOCHS=1, CACHED_EPOCHS=1, AUG_PASSES=1
     )
     text = cell_text(nb)
     for name in ("validation", "train_aug0"):
@@ -109,5 +109,5 @@ def test_notebook_06_reuses_05_activations(workspace, run_notebook):
     assert {p: (folder / p).stat().st_mtime_ns for p in written} == written
     model, info = saved(workspace, BOOK, "06")
     assert info["route"] == "cached block4_pool activations"
-    assert (workspace.models / f"{SLIDES}.h5").is_file()
+    assert (workspace.models / f"{CACHED}.h5").is_file()
     assert len(pd.read_csv(workspace.results / "06_vgg16_fine_tuning.csv")) == 2

@@ -29,8 +29,8 @@ def test_notebook_06_mirrored(workspace, run_notebook):
         "06",
         **parameters(workspace, EPOCHS=1, STEPS_PER_EPOCH=1, VALIDATION_PER_CLASS=3),
         WARMUP_EPOCHS=1,
-        SLIDES_WARMUP_EPOCHS=1,
-        SLIDES_EPOCHS=1,
+        CACHED_WARMUP_EPOCHS=1,
+        CACHED_EPOCHS=1,
         AUG_PASSES=1,
         DISTRIBUTE="mirrored:2",
     )

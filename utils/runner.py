@@ -48,7 +48,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "03": {"N_PREVIEWS": 2},
         "04": {"COMPARE_PER_CLASS": 10, "COMPARE_VALIDATION_PER_CLASS": 5},
         "05": {"AUG_PASSES": 1, "CACHED_EPOCHS": 1},
-        "06": {"WARMUP_EPOCHS": 1, "SLIDES_EPOCHS": 1, "SLIDES_WARMUP_EPOCHS": 1, "AUG_PASSES": 1},
+        "06": {"WARMUP_EPOCHS": 1, "CACHED_EPOCHS": 1, "CACHED_WARMUP_EPOCHS": 1, "AUG_PASSES": 1},
         "08": {"IMAGE_SIZE": 75, "N_SHOW": 4, "USE_CACHED_FEATURES": True},  # InceptionV3: >= 75
         "09": {"N_SAMPLES": 200, "IMAGE_SIZE": 32, "FOLDS": 3, "RUN_VARIANTS": False},
         "10": {"SIZES": [5, 10, 20], "REPEATS": 2, "CNN_IMAGE_SIZE": 32},
@@ -73,8 +73,8 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
         "06": {
             "EPOCHS": 0,
             "WARMUP_EPOCHS": 10,
-            "SLIDES_EPOCHS": 5,
-            "SLIDES_WARMUP_EPOCHS": 3,
+            "CACHED_EPOCHS": 5,
+            "CACHED_WARMUP_EPOCHS": 3,
             "AUG_PASSES": 1,
         },
         "07": {"CHECK_PHOTOS": 30},
