@@ -121,7 +121,7 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 #
 # We keep the convolutions and drop the three dense layers, for three reasons. The last one
 # answers ImageNet's 1,000-class question, not "cat or dog?". The first one is wired to the 7 x 7
-# x 512 maps of a 224 px photo, so it cannot take the 4 x 4 x 512 of our 150 px photos, while
+# x 512 maps of a 224 px photo, so it cannot take the 4 x 4 x 512 of a 150 px photo, while
 # convolutions apply at any size. And the deeper a layer, the more its features belong to the
 # task it was trained for (Yosinski et al., "How transferable are features in deep neural
 # networks?", NeurIPS 2014, measure it): the edges, textures and animal parts the convolutions
@@ -153,7 +153,8 @@ pretrained.layer_table(base)
 #
 # Blocks 1 to 4 do about 90% of VGG-16's arithmetic (some 12 of 13 GFLOP per 150 px photo);
 # block 5 (three convolutions and a pooling) the rest. We run the photos through blocks 1-4
-# once and keep their output, `block4_pool` (9 x 9 x 512 per photo), on disk. Block 5 applied
+# once and keep their output, `block4_pool` (9 x 9 x 512 for a 150 px photo, 11 x 11 x 512 at
+# 180 px), on disk. Block 5 applied
 # to it then gives the bottleneck features here, in seconds; notebook 05 reuses the same file,
 # and notebook 06 fine-tunes block 5 on it without ever running blocks 1-4 again.
 #
@@ -211,7 +212,7 @@ print("block4_pool:", ACTIVATIONS, "-> block 5 ->", block5.output_shape[1:])
 # Each photo goes through the extractor once, streamed from disk with `tf.data`; the
 # activations are saved with `np.save` in float16 (half the disk, and far more precise than
 # the classifiers need), the features block 5 computes from them in float32, under readable
-# names: `CACHE_DIR/vgg16_150px/train_block4_pool.npy`, `train_features.npy`,
+# names: `CACHE_DIR/vgg16_{IMAGE_SIZE}px/train_block4_pool.npy`, `train_features.npy`,
 # `train_labels.npy`, and the same for `validation`. `utils.cache` keeps a small `.key.json`
 # beside each file recording what the array depends on (the weights, the exact photo files,
 # the size, the precision): a re-run, or notebooks 05 and 06, load the file when the key
@@ -270,7 +271,7 @@ print(f"block 5 on the cached activations: {time.perf_counter() - start:.1f} s")
 # them back without this notebook:
 #
 # ```python
-# a = np.load("cache/vgg16_150px/train_block4_pool.npy")  # (3000, 9, 9, 512) float16
+# a = np.load("cache/vgg16_150px/train_block4_pool.npy")  # (3000, 9, 9, 512) float16 at 150 px
 # x = np.load("cache/vgg16_150px/train_features.npy")  # (3000, 4, 4, 512)
 # y = np.load("cache/vgg16_150px/train_labels.npy")
 # ```
@@ -284,7 +285,7 @@ print(f"block 5 on the cached activations: {time.perf_counter() - start:.1f} s")
 # %% [markdown]
 # ## The book's dense head on the cached features
 #
-# Flatten the 4 x 4 x 512 block to 8,192 numbers, then Dense 512, Dropout 0.3, Dense 512,
+# Flatten the block (4 x 4 x 512 = 8,192 numbers at 150 px), then Dense 512, Dropout 0.3, Dense 512,
 # Dropout 0.3 and one sigmoid unit; RMSprop with learning rate 1e-4, 30 epochs. Since the base
 # is frozen, training on cached features is exactly training base plus head, only much faster:
 # an epoch takes seconds instead of minutes. `ModelCheckpoint(save_best_only=True)` keeps the
@@ -345,9 +346,10 @@ print(facts)
 # saved as `cats_dogs_tlearn_basic_cnn.h5` (with its class names and training facts in
 # `cats_dogs_tlearn_basic_cnn.json`) for notebook 07 and `predict.py`. `training=False` runs
 # the base in inference mode, as Keras' transfer-learning guide recommends. `count_params`
-# below: the head's trainable weights (8,192 x 512 + 512, then 512 x 512 + 512, then 513:
-# 4,457,985, the count in the book's model summary too) against the frozen ones (the base's
-# 14,714,688 and the 12 of the preprocessing layer).
+# below: the head's trainable weights (at 150 px 8,192 x 512 + 512, then 512 x 512 + 512, then
+# 513: 4,457,985, the count in the book's model summary too; 6,817,281 at 180 px, where the
+# block holds 12,800 numbers) against the frozen ones (the base's 14,714,688 and the 12 of the
+# preprocessing layer).
 
 # %%
 inputs = keras.Input(shape=SHAPE, name="image")

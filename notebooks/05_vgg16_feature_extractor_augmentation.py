@@ -95,16 +95,16 @@ print(class_names, {split: len(p) for split, p in paths.items()})
 # %% [markdown]
 # ## The frozen base and the cached validation features
 #
-# As in notebook 04: VGG-16 without its classifier, frozen, behind its own preprocessing layer;
-# the extractor (photo → preprocessing → blocks 1-4) whose output `block4_pool` is cached in
-# float16, and block 5 that turns it into bottleneck features. The validation activations are
-# notebook 04's file `CACHE_DIR/vgg16_150px/validation_block4_pool.npy` when it is there with
-# the same key (same weights, photos, size and precision); otherwise this notebook computes and
-# saves it. Because the base is frozen, a head's accuracy on these features is the accuracy of
-# base plus head on the validation photos. Notebook 04 writes these steps out; here they are
-# one call each to `utils/vgg16_blocks.py` (`Blocks`: the extractor, `.activations`, `.features`).
-# Every model that trains here is built and compiled inside `strategy.scope()`, so `DISTRIBUTE`
-# decides where it trains: the base and its preprocessing too, since the direct route holds them.
+# As in notebook 04: VGG-16 without its classifier, frozen, behind its own preprocessing layer; the
+# extractor (photo → preprocessing → blocks 1-4) whose output `block4_pool` is cached in float16,
+# and block 5 that turns it into bottleneck features. The validation activations are notebook 04's
+# file `CACHE_DIR/vgg16_{IMAGE_SIZE}px/validation_block4_pool.npy` when it is there with the same
+# key (same weights, photos, size and precision); otherwise this notebook computes and saves it.
+# Because the base is frozen, a head's accuracy on these features is the accuracy of base plus head
+# on the validation photos. Notebook 04 writes these steps out; here they are one call each to
+# `utils/vgg16_blocks.py` (`Blocks`: the extractor, `.activations`, `.features`). Every model that
+# trains here is built and compiled inside `strategy.scope()`, so `DISTRIBUTE` decides where it
+# trains: the base and its preprocessing too, since the direct route holds them.
 
 # %%
 with strategy.scope():
@@ -304,7 +304,8 @@ print(cached_facts)
 # %% [markdown]
 # The best head goes on the base, and the model that takes photos is saved. Without the direct
 # route (`EPOCHS = 0`) it is also saved under the book's name, for notebook 07. `count_params`
-# splits its weights as in notebook 04: the head's 4,457,985 train, the base's are frozen.
+# splits its weights as in notebook 04: the head's train (4,457,985 at 150 px), the base's are
+# frozen.
 
 # %%
 inputs = keras.Input(shape=SHAPE, name="image")

@@ -142,14 +142,14 @@ print({split: len(p) for split, p in paths.items()}, "| validation photos used:"
 # %% [markdown]
 # ## Step 1: warm the new head up on the frozen base
 #
-# VGG-16 behind its own preprocessing layer, as in notebook 04. While it is frozen, its output
-# for each photo never changes, so the head trains on the bottleneck features of notebook 04:
-# blocks 1-4 computed once per photo (`CACHE_DIR/vgg16_150px/{train,validation}_block4_pool.npy`,
+# VGG-16 behind its own preprocessing layer, as in notebook 04. While it is frozen, its output for
+# each photo never changes, so the head trains on the bottleneck features of notebook 04: blocks 1-4
+# computed once per photo (`CACHE_DIR/vgg16_{IMAGE_SIZE}px/{train,validation}_block4_pool.npy`,
 # float16), block 5 on top (`..._features.npy`), loaded when their key matches (same weights,
-# photos, size and precision), computed and saved otherwise.
-# Notebook 04 writes these steps out; here they are calls to `utils/vgg16_blocks.py`.
-# Every model that trains in this notebook is built and compiled inside `strategy.scope()`,
-# so `DISTRIBUTE` decides where it trains: the base too, since step 2 fine-tunes it.
+# photos, size and precision), computed and saved otherwise. Notebook 04 writes these steps out;
+# here they are calls to `utils/vgg16_blocks.py`. Every model that trains in this notebook is built
+# and compiled inside `strategy.scope()`, so `DISTRIBUTE` decides where it trains: the base too,
+# since step 2 fine-tunes it.
 
 # %%
 with strategy.scope():

@@ -185,7 +185,7 @@ if not models:
 # Notebooks 04-06 save `raw photo → VGG-16 preprocessing → VGG-16 → head`. Where two such
 # models hold the same weights in blocks 1-4 (VGG-16 frozen there, as in all of them except
 # the book's fine-tuning of block 4), they compute the same `block4_pool` for every photo: it
-# is computed once, for all of them (and kept as `CACHE_DIR/vgg16_150px/test_block4_pool.npy`
+# is computed once, for all of them (and kept as `CACHE_DIR/vgg16_<size>px/test_block4_pool.npy`
 # for a re-run). Block 5 then runs once per distinct block 5 (the frozen one serves notebooks
 # 04 and 05, a fine-tuned one its own model), and each head on its output. This is the same
 # arithmetic as `model.predict` on the photos, in another order. Every other model (the CNNs of

@@ -131,7 +131,7 @@ assert max(SIZES) <= available, f"SIZES go up to {max(SIZES)}, the split has {av
 # VGG-16 without its classifier, frozen, with its own preprocessing in front and
 # `pooling="avg"`: each photo becomes 512 numbers, the average of each of the last feature
 # maps (the pooled features of notebook 04's logistic regression). They are saved with
-# `np.save` under readable names, `CACHE_DIR/vgg16_150px/train_pooled.npy` and
+# `np.save` under readable names, `CACHE_DIR/vgg16_{IMAGE_SIZE}px/train_pooled.npy` and
 # `validation_pooled.npy`, with a `.key.json` beside each saying what they depend on
 # (weights, photo files, size): a re-run only reads them.
 #

@@ -174,14 +174,13 @@ for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_P
 # shuffle=False)`: no labels, in listing order. Computed once, they make every epoch of the top
 # model a matter of seconds.
 #
-# We compute them in two halves, with notebook 04's helpers (`utils/vgg16_blocks.py`): blocks
-# 1-4, the expensive part, once per photo, kept in `CACHE_DIR/vgg16_150px/` with a key (weights,
-# files, size, precision) and reused when the key matches; block 5 on top. It is the same
-# arithmetic as `base.predict(photos)`, stored in float16 between the halves (and computed in
-# bfloat16 where `MIXED_PRECISION` chooses it). With `"vgg16"`
-# preprocessing the files are notebook 04's, for every photo of the split, and we take our
-# rows out of them; with `"rescale"` they are this notebook's own, for the chosen photos only.
-# In today's Keras the post's step is, for one folder:
+# We compute them in two halves, with notebook 04's helpers (`utils/vgg16_blocks.py`): blocks 1-4,
+# the expensive part, once per photo, kept in `CACHE_DIR/vgg16_{IMAGE_SIZE}px/` with a key (weights,
+# files, size, precision) and reused when the key matches; block 5 on top. It is the same arithmetic
+# as `base.predict(photos)`, stored in float16 between the halves (and computed in bfloat16 where
+# `MIXED_PRECISION` chooses it). With `"vgg16"` preprocessing the files are notebook 04's, for every
+# photo of the split, and we take our rows out of them; with `"rescale"` they are this notebook's
+# own, for the chosen photos only. In today's Keras the post's step is, for one folder:
 #
 # ```python
 # photos = keras.utils.image_dataset_from_directory(
