@@ -126,10 +126,13 @@ def report(run_dir: Path, command: str, total_seconds: float | None, loads=None)
     if times is not None:
         times["minutes"] = times["seconds"] / 60
         out += ["", "## Wall time per notebook", "", _md(times[["notebook", "status", "minutes"]])]
-        case_study = times[times["notebook"].isin(["01", "02", "03", "04", "05", "06", "07"])]
+        minutes = times.set_index("notebook")["minutes"]
+        case_study = minutes[[f"{n:02d}" for n in range(1, 8) if f"{n:02d}" in minutes.index]]
+        book = minutes[[f"{n:02d}" for n in range(10) if f"{n:02d}" in minutes.index]]
         out.append(
-            f"\nAll notebooks: {times['minutes'].sum():.0f} min; the cats-vs-dogs case study "
-            f"(01-07): {case_study['minutes'].sum():.0f} min."
+            f"\nAll notebooks: {minutes.sum():.1f} min; the cats-vs-dogs case study "
+            f"(01-07): {case_study.sum():.1f} min; the book's notebooks (00-09): "
+            f"{book.sum():.1f} min."
         )
     table = _read(results / "07_model_evaluation.csv")
     if table is not None:
