@@ -31,7 +31,7 @@ def test_parse_override_rejects(text):
 
 
 def test_every_profile_names_only_declared_parameters():
-    declared = {n: runner.notebook_parameters(n) for n in runner.ORDER if _exists(n)}
+    declared = {n: set(runner.notebook_defaults(n)) for n in runner.ORDER if _exists(n)}
     for name, profile in runner.PROFILES.items():
         for scope, values in profile.items():
             if scope in ("split", "all"):
