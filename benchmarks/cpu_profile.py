@@ -105,7 +105,31 @@ def load() -> str:
     return " / ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
-def report(run_dir: Path, command: str, total_seconds: float | None, loads=None) -> str:
+def scores(run_dir: Path) -> pd.Series:
+    """Validation (04, 05, 06) and test (07) accuracies of one run folder, by row name."""
+    results, found = run_dir / "results", {}
+    for name, column in [
+        ("04_vgg16_feature_extractor.csv", "validation_accuracy"),
+        ("05_vgg16_augmentation_routes.csv", "validation_accuracy"),
+        ("06_vgg16_fine_tuning.csv", "best_epoch_val_accuracy"),
+        ("07_model_evaluation.csv", "accuracy"),
+    ]:
+        if (frame := _read(results / name)) is not None:
+            split = "test" if name.startswith("07") else "validation"
+            for row in frame.itertuples(index=False):
+                found[f"{row[0]} ({name[:2]}, {split})"] = getattr(row, column)
+    return pd.Series(found, dtype=float)
+
+
+def compare(baseline: Path, run_dir: Path) -> pd.DataFrame:
+    """The accuracies of two run folders side by side (e.g. two image sizes)."""
+    both = pd.DataFrame({baseline.name: scores(baseline), run_dir.name: scores(run_dir)})
+    return both.rename_axis("model (notebook, split)").reset_index()
+
+
+def report(
+    run_dir: Path, command: str, total_seconds: float | None, loads=None, baseline=None
+) -> str:
     """BENCHMARKS.md from the results a cpu-profile run folder holds."""
     results = run_dir / "results"
     out = [
@@ -151,6 +175,9 @@ def report(run_dir: Path, command: str, total_seconds: float | None, loads=None)
             out += ["", f"## {title}", "", _md(frame)]
     for breeds in sorted(results.glob("dog_breeds_*_test_metrics.csv")):
         out += ["", f"## Dog breeds ({breeds.stem})", "", _md(_read(breeds))]
+    if baseline:
+        out += ["", f"## This run against `{baseline.name}` (another run folder)", ""]
+        out.append(_md(compare(baseline, run_dir)))
     memory = results / "memory_08.json"
     if memory.is_file():
         runs = json.loads(memory.read_text())["runs"]
@@ -177,6 +204,7 @@ def main() -> int:
     parser.add_argument("--notebooks", help="comma-separated numbers (default: all), e.g. 01,07")
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--baseline", help="another run folder to compare accuracies with")
     args = parser.parse_args()
     run_dir = Path(args.run_dir).resolve()
     total = loads = None
@@ -189,7 +217,8 @@ def main() -> int:
         if args.breeds_source:
             run_memory(args, run_dir)
     command = "python benchmarks/cpu_profile.py " + " ".join(sys.argv[1:])
-    Path(args.out).write_text(report(run_dir, command, total, loads))
+    baseline = Path(args.baseline).resolve() if args.baseline else None
+    Path(args.out).write_text(report(run_dir, command, total, loads, baseline))
     print(f"wrote {args.out}")
     return 0
 
