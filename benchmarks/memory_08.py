@@ -93,6 +93,7 @@ def notebook_model(backbone: str, weights, size: int, class_names: list[str]):
     """Notebook 08's model (its cell "The model": backbone preprocessing, frozen pooled base,
     the book's head), compiled with the notebook's optimizer and loss."""
     import keras
+    import tensorflow as tf
 
     from utils import pretrained
 
@@ -107,6 +108,7 @@ def notebook_model(backbone: str, weights, size: int, class_names: list[str]):
                 "image_size": size,
                 "class_names": class_names,
                 "NAME": f"dog_breeds_{backbone}",
+                "strategy": tf.distribute.get_strategy(),  # DISTRIBUTE = None
             },
         )
     model = cell["model"]
