@@ -169,6 +169,7 @@ def report(
         ("05_vgg16_augmentation_routes.csv", "Augmentation routes (notebook 05)"),
         ("06_vgg16_fine_tuning.csv", "Fine-tuning (notebook 06)"),
         ("09_negative_transfer_variants.csv", "Negative transfer on MNIST 8 vs 6 (notebook 09)"),
+        ("11_keras_blog_2016.csv", "The 2016 Keras blog post's recipe, validation (notebook 11)"),
     ]:
         frame = _read(results / name)
         if frame is not None:

@@ -370,9 +370,9 @@ if PREFIX == "cats_dogs":
 # - **Book settings on a GPU** (30 epochs each, 150 px, 3,000 training photos): not measured
 #   here.
 # - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 64 px photos,
-#   batches of 32, 8 epochs each): 1.4 minutes for this notebook (85 s, the whole notebook
+#   batches of 32, 8 epochs each): 1.4 minutes for this notebook (87 s, the whole notebook
 #   under papermill) on the full split, in the run of `BENCHMARKS.md` (2-core AMD EPYC,
-#   nothing else running; 2026-11-24). The models
+#   nothing else running; 2026-11-24, 09:32 UTC). The models
 #   are the same layers at any size: at 64 px the flattened maps are smaller, so the dense
 #   layers have fewer weights (the counts printed above), and an epoch took about 5 s there,
 #   against about 65 s at 150 px in the project's run of 2026-11-23. Eight epochs leave room

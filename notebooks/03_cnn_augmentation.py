@@ -389,9 +389,9 @@ if set(three.values()) <= set(summary.index):
 # - **Book settings on a GPU** (100 epochs, 150 px, 3,000 training photos): not measured
 #   here.
 # - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 64 px photos,
-#   batches of 32, 24 epochs, learning rate 1e-3): 2.9 minutes for this notebook (175 s, the
+#   batches of 32, 24 epochs, learning rate 1e-3): 2.5 minutes for this notebook (149 s, the
 #   whole notebook under papermill) on the full split, in the run of `BENCHMARKS.md` (2-core
-#   AMD EPYC, nothing else running; 2026-11-24). The
+#   AMD EPYC, nothing else running; 2026-11-24, 09:34 UTC). The
 #   learning rate is notebook 02's rather than the book's 1e-4, which is paced for 100
 #   epochs. The augmentation runs on the CPU inside `tf.data`, so on a GPU it can become the
 #   bottleneck of the 100 epochs.

@@ -468,9 +468,10 @@ preprocessing.round(4)
 # ## What a full run costs
 #
 # Book settings (3,000 training and 1,000 validation photos at 150 px, 30 epochs) on a GPU:
-# not measured here. `cpu` profile on 2 CPU cores: 5.2 minutes in the run of `BENCHMARKS.md`
-# (2-core AMD EPYC, nothing else running; 2026-11-24; `"auto"` chose bfloat16 at 19.0 against
-# 17.1 photos/s in float32; 100 + 50 photos per class for the preprocessing comparison), of
-# which 2.9 minutes for the one pass of blocks 1-4 over the 4,000 photos, half a minute for
-# block 5 and 66 s for the 30 epochs of the head. A re-run with the cache in place skips the
-# pass.
+# not measured here. `cpu` profile on 2 CPU cores (180 px, chosen on validation: the
+# logistic regression on pooled features scored 0.963 at 150 px and 0.975 at 180 px in the
+# project's runs): 5.6 minutes in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else
+# running; 2026-11-24, 09:36 UTC; `"auto"` chose bfloat16 at 16.0 against 12.1 photos/s in
+# float32; 100 + 50 photos per class for the preprocessing comparison), of which 2.7 minutes
+# for the one pass of blocks 1-4 over the 4,000 photos, about a minute for block 5 and 75 s
+# for the 30 epochs of the head. A re-run with the cache in place skips the pass.

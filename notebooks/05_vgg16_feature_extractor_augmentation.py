@@ -371,7 +371,7 @@ comparison.round(4)
 #
 # Book settings (100 epochs of the direct route on 3,000 photos at 150 px, 5 cached passes)
 # on a GPU: not measured here. `cpu` profile on 2 CPU cores, without the direct route
-# (`EPOCHS = 0`) and with one augmented pass: 2.9 minutes after notebook 04 in the run of
-# `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), of which 91 s for the
-# augmented pass through blocks 1-4 (bfloat16, chosen by `"auto"`) and 46 s for the 20
-# epochs of the head. Each further pass costs about as much as the first.
+# (`EPOCHS = 0`), with one augmented pass at 180 px: 4.2 minutes after notebook 04 in the run
+# of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24, 09:42 UTC), of which
+# 144 s for the augmented pass through blocks 1-4 (bfloat16, chosen by `"auto"`) and 54 s for
+# the 20 epochs of the head. Each further pass costs about as much as the first.

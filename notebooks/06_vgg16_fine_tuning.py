@@ -562,9 +562,9 @@ table.round(4)
 # ## What a full run costs
 #
 # Book settings (100 epochs on 3,000 augmented photos at 150 px, plus 50 on cached
-# activations) on a GPU: not measured here. `cpu` profile on 2 CPU cores (no route on photos, one
-# augmented pass, 5 epochs of block 5 on cached activations): 3.6 minutes after notebooks 04
-# and 05 in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), of
-# which 2.8 minutes for the 5 epochs; `"auto"` trained in bfloat16 there (82 against 56
-# activations per second in float32). Nothing here runs blocks
+# activations) on a GPU: not measured here. `cpu` profile on 2 CPU cores (180 px, no route on
+# photos, one augmented pass, 5 epochs of block 5 on cached activations): 5.3 minutes after
+# notebooks 04 and 05 in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running;
+# 2026-11-24, 09:46 UTC), of which 4.4 minutes for the 5 epochs; `"auto"` trained in bfloat16
+# there (68 against 38 activations per second in float32). Nothing here runs blocks
 # 1-4: their output comes from notebooks 04 and 05's files.

@@ -142,15 +142,17 @@ print(f"{SPLIT} images per class:", dict(zip(class_names, counts.tolist(), stric
 # ## Every model, loaded
 #
 # The book's models first, then the others. A model is scored when its sidecar names the same
-# classes as the split and it takes RGB photos: the dense heads that notebooks 04-06 train on
-# cached features (`*_head.h5`) take features instead and are listed as skipped. A file that
-# holds the same weights as one loaded before (05 and 06 save their cached-route model under
-# the book's name too when the book's route is not run) is the same model: it is scored once,
-# and the table's `files` column names every file that holds it.
+# classes as the split and it takes RGB photos: the dense heads that notebooks 04-06 train on cached
+# features (`*_head.h5`) take features instead and are listed as skipped; weights-only files
+# (`*.weights.h5`, such as notebook 11's top model) are not models and are left out. A file that
+# holds the same weights as one loaded before (05 and 06 save their cached-route model under the
+# book's name too when the book's route is not run) is the same model: it is scored once, and the
+# table's `files` column names every file that holds it.
 
 # %%
 files = sorted(
-    Path(MODELS_DIR).glob(f"{PREFIX}_*.h5"), key=lambda p: (p.name not in BOOK_MODELS, p.name)
+    (p for p in Path(MODELS_DIR).glob(f"{PREFIX}_*.h5") if not p.name.endswith(".weights.h5")),
+    key=lambda p: (p.name not in BOOK_MODELS, p.name),
 )
 for name, label in BOOK_MODELS.items():
     if not (Path(MODELS_DIR) / name).is_file():

@@ -91,6 +91,10 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
         (workspace.models / f"{copy}{suffix}").write_bytes(
             (workspace.models / FINE_TUNED).with_suffix(suffix).read_bytes()
         )
+    # a weights-only file (notebook 11's top model) is not a model: left out, not "skipped"
+    keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save_weights(
+        workspace.models / "cats_dogs_keras_blog_top_model.weights.h5"
+    )
     nb = run_notebook(
         "07",
         DATA_DIR=str(workspace.data),
@@ -116,6 +120,7 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     assert table.loc["CNN + dropout", "files"] == CNN
     assert f"{copy}.h5: the same model as VGG-16 fine-tuned + augmentation" in text
     assert "skipped cats_dogs_tlearn_basic_cnn_head.h5" in text and "not RGB images" in text
+    assert "keras_blog_top_model" not in text
     assert table["f1"].is_monotonic_decreasing
     # the book's figures, each in the column of its split
     assert table.loc["CNN + dropout", "book validation accuracy"] == 0.78
