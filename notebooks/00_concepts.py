@@ -754,6 +754,5 @@ display(vision, text)
 # once (58.9 MB) unless they are already on disk.
 #
 # - **Book settings on a GPU**: not measured here (nothing in it needs a GPU).
-# - **`cpu` profile on a 2-core laptop**: 16 s (0.27 minutes) in the project's run of
-#   2026-11-23 (that day's `BENCHMARKS.md`, in the git history; the notebook before this
-#   version's figure and tables, which add well under a second).
+# - **`cpu` profile on a 2-core laptop**: 8 s in the run of `BENCHMARKS.md` (2-core AMD EPYC,
+#   nothing else running; 2026-11-24).

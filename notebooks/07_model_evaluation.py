@@ -527,7 +527,7 @@ if gradcam_ready:
 #
 # - **Book settings on a GPU** (1,000 test photos at 150 px, six models): not measured here.
 # - **`cpu` profile on 2 CPU cores** (`python run_all.py --profile cpu`: 1,000 test photos):
-#   1.8 minutes in the run of `BENCHMARKS.md` with the five VGG-16 model files of notebooks
-#   04-06 and `CHECK_PHOTOS = 30` (2-core AMD EPYC, nothing else running; 2026-11-24), of
-#   which about a minute for the first VGG-16 model, whose pass of blocks 1-4 over the test
-#   photos in float32 served all five.
+#   2.3 minutes in the run of `BENCHMARKS.md` with the five VGG-16 model files of notebooks
+#   04-06 at 180 px and `CHECK_PHOTOS = 30` (2-core AMD EPYC, nothing else running;
+#   2026-11-24), of which 92 s for the first VGG-16 model, whose pass of blocks 1-4 over the
+#   test photos in float32 served all five.

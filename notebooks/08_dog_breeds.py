@@ -460,8 +460,8 @@ print("saved", plots.save_figure(fig, Path(RESULTS_DIR) / f"{NAME}_predictions.p
 #   in all.
 # - **The `cpu` profile on a 2-core laptop** (`run_all.py --profile cpu`: the cached route,
 #   150 epochs, VGG-16 when a VGG-16 weights file is given, on the 1,000-photo sample of the
-#   data): 3.2 minutes in the project's run of 2026-11-23 (that day's `BENCHMARKS.md`, in the
-#   git history; measured before this notebook was rewritten; the work it does is the same).
+#   data): 3.7 minutes in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running;
+#   2026-11-24).
 #   The streaming route on a CPU: not measured
 #   here.
 # - Peak memory of the streaming route for 1× and 10× the photos: `benchmarks/memory_08.py`.

@@ -462,11 +462,11 @@ if RUN_VARIANTS:
 #
 # - **The article's settings** (about 8,200 digits at 224 × 224) on a GPU: not measured here;
 #   the VGG-16 pass dominates.
-# - **The defaults** (3,000 digits at 64 × 64, 10 folds, 3 shuffles) on a 2-core CPU: not
-#   measured here for this version. The earlier version of this notebook (no permutation
+# - **The defaults** (3,000 digits at 64 × 64, 10 folds, 3 shuffles) on a 2-core CPU: 4.7 minutes in
+#   the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), VGG-16's pass
+#   included (the run started with no cache). The earlier version of this notebook (no permutation
 #   test, one shuffle of the labels, plus a fine-tune of block 5) took 6.8 minutes in the
 #   `cpu`-profile run of 2026-11-23 (that day's `BENCHMARKS.md`, in the git history). The
-#   permutation test is the part that
-#   grows: on our shared 2-core machine one logistic regression on shuffled labels took about
-#   14 s of CPU time at the defaults, so each shuffle adds about `FOLDS` times that. The
-#   features are cached, so a re-run skips VGG-16.
+#   permutation test is the part that grows: on our shared 2-core machine one logistic regression on
+#   shuffled labels took about 14 s of CPU time at the defaults, so each shuffle adds about `FOLDS`
+#   times that. The features are cached, so a re-run skips VGG-16.

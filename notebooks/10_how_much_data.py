@@ -516,12 +516,10 @@ print(f"this notebook ran in {minutes:.1f} minutes ({len(points)} models trained
 #
 # - **Book settings on a GPU** (`REPEATS = 5`, the CNN at 150 px for up to 30 epochs):
 #   not measured here.
-# - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split; `CNN_IMAGE_SIZE
-#   = 48`, `EPOCHS = 8`, `REPEATS = 3`), the project's runs of 2026-11-24 on a machine shared
-#   with other jobs: with the pooled features cached, 4.9 minutes (load average about 4),
-#   nearly all of it the 15 CNNs (18 s each on average; a logistic regression takes under a
-#   second). With only notebook 04's block-4 activations cached, block 5 over the 4,000
-#   photos added 44 s (load average about 7). Without any cache, VGG-16 runs on the 4,000
-#   photos first: one attempt had not finished the 3,000 training photos after 9 minutes
-#   (load average about 8), so count on more than ten minutes on a shared 2-core machine;
-#   later runs read the cache. The line printed above the takeaways is your own run's.
+# - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split; VGG-16 at
+#   `IMAGE_SIZE = 180`, `CNN_IMAGE_SIZE = 48`, `EPOCHS = 8`, `REPEATS = 3`): 3.0 minutes in the
+#   run of `BENCHMARKS.md` after notebook 04 (2-core AMD EPYC, nothing else running;
+#   2026-11-24), the pooled features read from notebook 04's files in 2 s, nearly all of the
+#   rest the 15 CNNs (a logistic regression takes under a second). Without notebook 04's files,
+#   VGG-16 first runs over the 4,000 photos (2.7 minutes in notebook 04 of the same run). The
+#   line printed above the takeaways is your own run's.

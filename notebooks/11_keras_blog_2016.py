@@ -604,12 +604,10 @@ results.round(4)
 #
 # The post's settings (`ROUTE = "photos"`, `"rescale"`, 50 + 50 epochs, 2,000 training photos
 # at 150 px) on a GPU: not measured here. `cpu` profile on 2 CPU cores (`"vgg16"`
-# preprocessing, cached route, no augmented pass, 2 epochs of block 5), after notebooks 04 and
-# 05, in a run of 2026-11-24 on a 2-core AMD EPYC **shared with other jobs** (load average 6
-# to 8): 5.8 minutes, of which 1.7 for the 50 epochs of the top model and 3.5 for the 2 epochs
-# of block 5 (about 19 activations per second); blocks 1-4 were read from notebook 04's files.
-# With nothing else running, block 5 trains at about 56 activations per second in float32 on
-# that machine (notebook 06's measurement), about 72 s for the 2 epochs: about 3 minutes in
-# all is our estimate, not a measurement. `"rescale"` on a CPU adds one pass of blocks 1-4
-# over the 2,800 chosen photos (about 17 photos per second there, some 3 minutes), and each
-# augmented pass one over the 2,000 training photos.
+# preprocessing, cached route at 180 px, no augmented pass, 2 epochs of block 5), after
+# notebooks 04 and 05: 4.2 minutes in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else
+# running; 2026-11-24); blocks 1-4 were read from notebook 04's files. An earlier run of the
+# same settings at 150 px on the same machine shared with other jobs (load average 6 to 8)
+# took 5.8 minutes. `"rescale"` on a CPU adds one pass of blocks 1-4 over the 2,800 chosen
+# photos (at notebook 04's speed some 2 to 3 minutes, our estimate), and each augmented pass
+# one over the 2,000 training photos.
