@@ -63,8 +63,11 @@ def split_photos(workspace, split: str) -> tuple[np.ndarray, np.ndarray]:
     return data.read_images(paths, SIZE, raw=True), labels
 
 
-def features_dir(workspace):
-    return workspace.cache / f"vgg16_{SIZE}px"
+def cached(workspace, name: str) -> np.ndarray:
+    """The one array ``cache.predict`` stored under ``name`` (``train_features``, ...)."""
+    found = sorted((workspace.cache / "features").glob(f"{name}-*.npy"))
+    assert len(found) == 1, f"expected one cached {name}, found {[p.name for p in found]}"
+    return np.load(found[0])
 
 
 def block5_and_head(model: keras.Model) -> keras.Sequential:

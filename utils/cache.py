@@ -80,9 +80,8 @@ def _layer_signature(layer) -> str:
         config = dict(layer.get_config())
     except (NotImplementedError, TypeError):
         config = {}
-    for key in ("name", "trainable"):
-        config.pop(key, None)
-    parts = [type(layer).__name__, json.dumps(config, sort_keys=True, default=str)]
+    config.pop("trainable", None)
+    parts = [type(layer).__name__, json.dumps(_nameless(config), sort_keys=True, default=str)]
     for var in layer.weights:
         value = np.ascontiguousarray(keras.ops.convert_to_numpy(var))
         parts.append(f"{value.shape}|{value.dtype}")
@@ -123,9 +122,17 @@ def chain(model) -> list:
     return [model]
 
 
+def _nameless(config):
+    """A configuration without layer names (two identical layers built apart differ by name)."""
+    if isinstance(config, dict):
+        return {k: _nameless(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list | tuple):
+        return [_nameless(v) for v in config]
+    return config
+
+
 def _data_key(data, augment=None) -> tuple[str, str, int]:
     """(id of the inputs, a description, how many items) for a dataset or an array."""
-    spec = None
     if isinstance(data, np.ndarray):
         return array_fingerprint(data), f"array {data.shape} {data.dtype}", len(data)
     files = getattr(data, "file_paths", None)
@@ -135,7 +142,7 @@ def _data_key(data, augment=None) -> tuple[str, str, int]:
             "(its file_paths name the photos) or a NumPy array"
         )
     spec = str(data.element_spec)
-    extra = "" if augment is None else json.dumps(augment.get_config(), sort_keys=True)
+    extra = "" if augment is None else json.dumps(_nameless(augment.get_config()), sort_keys=True)
     what = f"{len(files)} files, {spec}" + (f", augmented by {augment.name}" if extra else "")
     return _sha(files_fingerprint(files), spec, extra), what, len(files)
 

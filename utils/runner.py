@@ -25,7 +25,7 @@ try:
 except ImportError:  # Windows: no lock, runs are not started together there
     fcntl = None
 
-from utils import SEED, split_folder
+from utils import SEED, mixed_precision, split_folder
 from utils import dataset_builder as builder
 from utils.notebooks import NOTEBOOKS_DIR, execute_notebook, notebook_path
 from utils.split_folder import DatasetError
@@ -57,7 +57,9 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # Real data, CPU-friendly epochs and the cached-features routes (a 2-core laptop).
     "cpu": {
         "split": {"train": 1500, "validation": 500, "test": 500},
-        "all": {"MIXED_PRECISION": "auto"},  # bfloat16 only where it measures faster
+        # bfloat16 only where it measures faster: run_all.py times VGG-16 both ways once per
+        # machine and image size, and passes the notebooks the policy's name
+        "all": {"MIXED_PRECISION": "auto"},
         # from scratch at 64 px, 02 and 03 (their cost cells say how long)
         "02": {"IMAGE_SIZE": 64, "BATCH_SIZE": 32, "EPOCHS": 8},
         "03": {
@@ -249,7 +251,13 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
         values.update(profile.get(scope, {}))
         values.update(config.overrides.get(scope, {}))
     declared = set(notebook_defaults(number))
-    return {k: v for k, v in values.items() if k in declared and (k != "DATA_DIR" or v)}
+    chosen = {k: v for k, v in values.items() if k in declared and (k != "DATA_DIR" or v)}
+    if "MIXED_PRECISION" in chosen:  # one measured choice per machine, a plain policy name
+        size = chosen.get("IMAGE_SIZE") or notebook_defaults(number).get("IMAGE_SIZE") or 150
+        chosen["MIXED_PRECISION"] = mixed_precision.resolve(
+            chosen["MIXED_PRECISION"], size, values["CACHE_DIR"]
+        )
+    return chosen
 
 
 def skip_reason(number: str, config: RunConfig, data_dir: Path | None = None) -> str | None:
