@@ -37,13 +37,13 @@
 # %% [markdown]
 # ## Setup
 #
-# Direct route: `EPOCHS` (the book's 100; `0` skips it), `STEPS_PER_EPOCH` batches per epoch
-# (`None`: the whole training split), `VALIDATION_PER_CLASS` validation photos per class
-# checked each epoch (`None`: all). Cached route: `AUG_PASSES` augmented copies of the training
-# split, `CACHED_EPOCHS` epochs over all of them (5 passes x 20 epochs show the head as many
-# augmented photos as the book's 100 epochs). `WEIGHTS` and `MIXED_PRECISION` as in notebook 04.
-# `DISTRIBUTE` is notebook 02's: `"mirrored"` trains both routes on every GPU of the machine
-# (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical CPU devices.
+# The lesson's parameters are the book's: 100 epochs (`EPOCHS`; `0` skips the direct route) at
+# the learning rate 2e-5. Below the blank line, the knobs of a run: the direct route's
+# `STEPS_PER_EPOCH` batches per epoch and `VALIDATION_PER_CLASS` validation photos per class
+# checked each epoch (`None`: all); the cached route's `AUG_PASSES` augmented copies of the
+# training split and `CACHED_EPOCHS` epochs over all of them (5 passes x 20 epochs show the
+# head as many augmented photos as the book's 100 epochs); `MIXED_PRECISION` and `WEIGHTS` as in
+# notebook 04; `DISTRIBUTE` is notebook 02's (`"mirrored"`: every GPU of the machine).
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -53,31 +53,32 @@ CACHE_DIR = "../cache"
 IMAGE_SIZE = 150
 BATCH_SIZE = 30
 EPOCHS = 100
-SEED = 42
-WEIGHTS = "imagenet"
 LEARNING_RATE = 2e-5
-MIXED_PRECISION = False
+WEIGHTS = "imagenet"
+SEED = 42
+
 STEPS_PER_EPOCH = None
 VALIDATION_PER_CLASS = None
 AUG_PASSES = 5
 CACHED_EPOCHS = 20
+MIXED_PRECISION = "float32"
 DISTRIBUTE = None
 
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without start-up messages)
+
+# isort: split
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
-from utils import augment, data, distribute, plots, pretrained, saving, training, vgg16_blocks
+from utils import augment, cache, data, distribute, plots, pretrained, saving, training
 
 keras.utils.set_random_seed(SEED)
 strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
-for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
-    Path(folder).mkdir(parents=True, exist_ok=True)
 SIZE = (IMAGE_SIZE, IMAGE_SIZE)
 SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
@@ -85,43 +86,47 @@ BOOK_NAME = f"{PREFIX}_tlearn_img_aug_cnn"
 CACHED_NAME = f"{PREFIX}_tlearn_img_aug_cached_cnn"
 CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
 CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-
-class_names = data.class_names(Path(DATA_DIR) / "train")
-paths, labels = {}, {}
-for split in ("train", "validation"):
-    paths[split], labels[split], _ = data.list_images(Path(DATA_DIR) / split, class_names)
-print(class_names, {split: len(p) for split, p in paths.items()})
+Path(RESULTS_DIR).mkdir(parents=True, exist_ok=True)
 
 # %% [markdown]
-# ## The frozen base and the cached validation features
+# ## The photos, the frozen base and the validation features
 #
-# As in notebook 04: VGG-16 without its classifier, frozen, behind its own preprocessing layer; the
-# extractor (photo → preprocessing → blocks 1-4) whose output `block4_pool` is cached in float16,
-# and block 5 that turns it into bottleneck features. The validation activations are notebook 04's
-# file `CACHE_DIR/vgg16_{IMAGE_SIZE}px/validation_block4_pool.npy` when it is there with the same
-# key (same weights, photos, size and precision); otherwise this notebook computes and saves it.
-# Because the base is frozen, a head's accuracy on these features is the accuracy of base plus head
-# on the validation photos. Notebook 04 writes these steps out; here they are one call each to
-# `utils/vgg16_blocks.py` (`Blocks`: the extractor, `.activations`, `.features`). Every model that
-# trains here is built and compiled inside `strategy.scope()`, so `DISTRIBUTE` decides where it
-# trains: the base and its preprocessing too, since the direct route holds them.
+# As in notebook 04: the split folders read with `keras.utils.image_dataset_from_directory` (in
+# file order, for the features), VGG-16 without its classifier, frozen, behind its own
+# preprocessing layer, and the validation photos' bottleneck features through `cache.predict`
+# (computed once and saved with `np.save`; after notebook 04 it simply loads them). Because the
+# base is frozen, a head's accuracy on these features is the accuracy of base plus head on the
+# validation photos. Every model that trains here is built inside `strategy.scope()`, the base
+# too, since the direct route holds it.
 
 # %%
+datasets = {}
+for split in ("train", "validation"):
+    datasets[split] = keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / split,
+        image_size=SIZE,
+        batch_size=BATCH_SIZE,
+        shuffle=False,
+        class_names=datasets["train"].class_names if split != "train" else None,
+    )
+class_names = datasets["train"].class_names
+labels = {split: np.concatenate([y for _, y in ds]) for split, ds in datasets.items()}
+loss = "binary_crossentropy" if len(class_names) == 2 else "sparse_categorical_crossentropy"
+
 with strategy.scope():
-    base = keras.applications.VGG16(
+    keras.mixed_precision.set_global_policy(MIXED_PRECISION)
+    conv_base = keras.applications.VGG16(
         include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
     )
-    base.trainable = False
+    keras.mixed_precision.set_global_policy("float32")
+    conv_base.trainable = False
     preprocess = pretrained.preprocessing_layer("vgg16")
-sample = data.read_images(paths["train"][:8], IMAGE_SIZE, raw=True)
-blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
-PRECISION, speeds = blocks.precision, blocks.speeds
-val_activations = blocks.activations("validation", paths["validation"], labels["validation"])
-val_features = blocks.features("validation", val_activations)
+extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, conv_base], name="extractor")
+val_features = cache.predict(extractor, datasets["validation"], "validation_features", CACHE_DIR)
 
 
 def validation_accuracy(head: keras.Model) -> float:
-    """Accuracy of a head on the cached validation features (= base + head on the photos)."""
+    """Accuracy of a head on the validation features (= base + head on the photos)."""
     probs = head.predict(val_features, verbose=0)
     predicted = probs.argmax(-1) if probs.shape[-1] > 1 else (probs[:, 0] > 0.5).astype(int)
     return float(np.mean(predicted == labels["validation"]))
@@ -130,12 +135,12 @@ def validation_accuracy(head: keras.Model) -> float:
 # %% [markdown]
 # ## The augmentation and the head
 #
-# The book's `ImageDataGenerator` settings as Keras preprocessing layers (notebook 03 explains
-# each one); five random versions of one training photo:
+# The book's `ImageDataGenerator` settings as Keras preprocessing layers (notebook 03 writes
+# them out and explains each one); five random versions of one training photo:
 
 # %%
 augmentation = augment.book_augmentation(seed=SEED)
-sample = data.read_images(paths["train"][:1], IMAGE_SIZE)[0]
+sample = data.read_images(datasets["train"].file_paths[:1], IMAGE_SIZE)[0]
 fig = plots.image_grid(
     [sample, *augment.augmented_versions(augmentation, sample, 5)],
     ["original"] + [f"augmented {i + 1}" for i in range(5)],
@@ -143,56 +148,42 @@ fig = plots.image_grid(
 )
 
 # %% [markdown]
-# Both routes train the book's head of notebook 04 (a fresh one each time):
-
-
-# %%
-def book_head() -> keras.Sequential:
-    """Notebook 04's head (written out there), fresh: `utils.vgg16_blocks.book_head`."""
-    return vgg16_blocks.book_head(base.output_shape[1:], len(class_names))
-
-
-# %% [markdown]
+# Both routes train notebook 04's head (Flatten, two Dense 512 with Dropout 0.3, the output
+# unit), a fresh one each time: `training.book_head` builds exactly that `keras.Sequential`.
+#
 # ## The book's way: the frozen base inside the model
 #
 # Raw photo → augmentation (active in `fit` only; `predict` passes photos through unchanged)
 # → VGG-16 preprocessing → frozen base → head. Only the head's weights train, but every batch
-# runs the whole base forward.
+# runs the whole base forward. Training photos are shuffled every epoch; `STEPS_PER_EPOCH`
+# batches of them make an epoch. Validation photos are never augmented.
 
 # %%
 routes = []
 if EPOCHS:
     with strategy.scope():
-        head = book_head()
+        head = training.book_head(conv_base.output_shape[1:], len(class_names))
         inputs = keras.Input(shape=SHAPE, name="image")
         x = augment.book_augmentation(seed=SEED)(inputs)
         x = preprocess(x)
-        x = base(x, training=False)
+        x = conv_base(x, training=False)
         outputs = head(x)
         model = keras.Model(inputs, outputs, name="vgg16_img_aug")
         model.compile(
             optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-            loss=training.loss_for(len(class_names)),
+            loss=loss,
             metrics=["accuracy"],
         )
-    print(pretrained.count_params(model))
-    display(pretrained.layer_table(model))
+    model.summary()
 
-# %% [markdown]
-# Training photos are shuffled every epoch; `STEPS_PER_EPOCH` batches of them make an epoch.
-# Validation photos are never augmented.
-
-# %%
-if EPOCHS:
-    train_ds = data.image_dataset(
-        paths["train"], labels["train"], SIZE, BATCH_SIZE, shuffle=True, seed=SEED
+    train_ds = keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / "train", image_size=SIZE, batch_size=BATCH_SIZE, seed=SEED
     )
     if STEPS_PER_EPOCH:
         train_ds = train_ds.take(STEPS_PER_EPOCH)
     keep = data.per_class_indices(labels["validation"], VALIDATION_PER_CLASS)
-    val_ds = data.image_dataset(
-        [paths["validation"][i] for i in keep], labels["validation"][keep], SIZE, BATCH_SIZE
-    )
+    val_paths = [datasets["validation"].file_paths[i] for i in keep]
+    val_ds = data.image_dataset(val_paths, labels["validation"][keep], SIZE, BATCH_SIZE)
     checkpoint = CHECKPOINTS / f"{BOOK_NAME}.weights.h5"
     callbacks = [
         keras.callbacks.ModelCheckpoint(
@@ -218,7 +209,7 @@ if EPOCHS:
 if EPOCHS:
     inputs = keras.Input(shape=SHAPE, name="image")
     x = preprocess(inputs)
-    x = base(x, training=False)
+    x = conv_base(x, training=False)
     outputs = head(x)
     photo_model = keras.Model(inputs, outputs, name="vgg16_img_aug")
     saving.save_model(
@@ -240,7 +231,7 @@ if EPOCHS:
         {
             "route": "direct: base in the model (book)",
             "epochs": facts["epochs"],
-            "photos_per_epoch": min(len(paths["train"]), (STEPS_PER_EPOCH or 10**9) * BATCH_SIZE),
+            "photos_per_epoch": min(len(labels["train"]), (STEPS_PER_EPOCH or 10**9) * BATCH_SIZE),
             "extraction_seconds": 0.0,
             "train_seconds": train_seconds,
             "validation_accuracy": validation_accuracy(head),
@@ -248,34 +239,38 @@ if EPOCHS:
     )
 
 # %% [markdown]
-# ## The CPU-friendly way: augmented passes extracted once and cached
+# ## The CPU-friendly way: augmented passes through the frozen base, once
 #
-# Each pass runs the whole training split through the augmentation (its own seed) and blocks
-# 1-4 once, saved as `train_aug0_block4_pool.npy`, `train_aug1_block4_pool.npy`, ... beside
-# notebook 04's files (notebook 06 fine-tunes block 5 on these same files); block 5 turns each
-# into `train_aug0_features.npy`, ... The head then trains on `AUG_PASSES x 3,000` feature
-# blocks, seconds per epoch. What it gives up: the head sees `AUG_PASSES` fixed versions of
-# each photo instead of a new one every epoch.
+# Each pass runs the whole training split through the augmentation (its own seed) and the
+# frozen base once: `cache.predict(..., augment=...)` applies the augmentation layer to each
+# batch of photos before the extractor, and keeps the result like any other features (the
+# augmentation's settings and seed are part of what it depends on). The head then trains on
+# `AUG_PASSES` x 3,000 feature blocks, seconds per epoch. What it gives up: the head sees
+# `AUG_PASSES` fixed versions of each photo instead of a new one every epoch.
 
 # %%
-passes, extraction_seconds = [], 0.0
+passes, start = [], time.perf_counter()
 for k in range(AUG_PASSES):
-    start = time.perf_counter()
     augmentation_k = augment.book_augmentation(seed=SEED + 1000 * (k + 1))
-    activations = blocks.activations(
-        f"train_aug{k}", paths["train"], labels["train"], augmentation_k
+    passes.append(
+        cache.predict(
+            extractor,
+            datasets["train"],
+            f"train_aug{k}_features",
+            CACHE_DIR,
+            augment=augmentation_k,
+        )
     )
-    extraction_seconds += time.perf_counter() - start
-    passes.append(blocks.features(f"train_aug{k}", activations))
+extraction_seconds = round(time.perf_counter() - start, 1)
 aug_x = np.concatenate(passes)
 aug_y = np.tile(labels["train"], AUG_PASSES)
 
 # %%
 with strategy.scope():
-    cached_head = book_head()
+    cached_head = training.book_head(conv_base.output_shape[1:], len(class_names))
     cached_head.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(len(class_names)),
+        loss=loss,
         metrics=["accuracy"],
     )
 checkpoint = CHECKPOINTS / f"{CACHED_NAME}_head.keras"
@@ -297,20 +292,19 @@ cached_seconds = round(time.perf_counter() - start, 1)
 cached_head = keras.models.load_model(checkpoint)
 history = training.history_frame(history)
 cached_facts = training.summarize(history)
-fig = plots.plot_history(history, f"Head on {AUG_PASSES} cached augmented passes")
+passes_text = f"{AUG_PASSES} augmented pass{'es' if AUG_PASSES != 1 else ''}"
+fig = plots.plot_history(history, f"Head on {passes_text}, cached")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{CACHED_NAME}_history.png")
 print(cached_facts)
 
 # %% [markdown]
 # The best head goes on the base, and the model that takes photos is saved. Without the direct
-# route (`EPOCHS = 0`) it is also saved under the book's name, for notebook 07. `count_params`
-# splits its weights as in notebook 04: the head's train (4,457,985 at 150 px), the base's are
-# frozen.
+# route (`EPOCHS = 0`) it is also saved under the book's name, for notebook 07.
 
 # %%
 inputs = keras.Input(shape=SHAPE, name="image")
 x = preprocess(inputs)
-x = base(x, training=False)
+x = conv_base(x, training=False)
 outputs = cached_head(x)
 cached_model = keras.Model(inputs, outputs, name="vgg16_img_aug_cached")
 for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
@@ -324,17 +318,15 @@ for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
         learning_rate=LEARNING_RATE,
         route="cached augmented passes",
         augmented_passes=AUG_PASSES,
-        extraction_seconds=round(extraction_seconds, 1),
-        features_precision=PRECISION,
-        precision_speeds=speeds,
+        extraction_seconds=extraction_seconds,
+        features_precision=MIXED_PRECISION,
     )
-print(pretrained.count_params(cached_model))
 routes.append(
     {
-        "route": f"cached: {AUG_PASSES} augmented passes",
+        "route": f"cached: {passes_text}",
         "epochs": cached_facts["epochs"],
         "photos_per_epoch": len(aug_x),
-        "extraction_seconds": round(extraction_seconds, 1),
+        "extraction_seconds": extraction_seconds,
         "train_seconds": cached_seconds,
         "validation_accuracy": validation_accuracy(cached_head),
     }

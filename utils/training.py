@@ -125,3 +125,16 @@ def describe(facts: dict[str, Any], name: str) -> str:
     gap_text = "n/a" if gap is None else f"{gap:+.3f}"
     gap_line = f"{name}: train-validation accuracy gap at the kept epoch ({best}): {gap_text}"
     return f"{gap_line}\n{name}: {turned}"
+
+
+def book_head(input_shape, n_classes: int) -> keras.Sequential:
+    """The book's dense head, as notebook 04 writes it out: Flatten, 2 x (Dense 512, Dropout
+    0.3), then one sigmoid unit (two classes) or a softmax unit per class."""
+    layers = keras.layers
+    return keras.Sequential(
+        [keras.Input(shape=tuple(input_shape)), layers.Flatten()]
+        + [layers.Dense(512, activation="relu"), layers.Dropout(0.3)]
+        + [layers.Dense(512, activation="relu"), layers.Dropout(0.3)]
+        + [output_layer(n_classes)],
+        name="head",
+    )
