@@ -28,9 +28,9 @@
 # You will learn how to:
 #
 # 1. reload the models saved by notebooks 02-06 with plain `keras.models.load_model`, and read
-#    their class names from the JSON sidecar saved beside each;
-# 2. predict the test photos **once**, computing what several models share only once (the
-#    frozen VGG-16 blocks), turn the outputs into
+#    their class names and image size from the JSON sidecar saved beside each;
+# 2. read the test photos with `keras.utils.image_dataset_from_directory` (in a fixed order),
+#    predict them with `model.predict`, turn the outputs into
 #    class labels (a threshold for one sigmoid unit, the argmax for a softmax) and score them
 #    with scikit-learn: `accuracy_score`, `precision_recall_fscore_support`,
 #    `classification_report`, `ConfusionMatrixDisplay`, `RocCurveDisplay`;
@@ -51,9 +51,8 @@
 # `SEED`). `N_MISTAKES` mistakes of the best model are shown. `GRADCAM_MODEL` is the saved model
 # whose attention Grad-CAM shows (`None`: notebook 06's fine-tuned VGG-16 of this dataset), on
 # `GRADCAM_IMAGES` right and as many wrong predictions.
-# `CACHE_DIR` keeps the test photos' VGG-16 `block4_pool` activations (float16) for re-runs;
-# `CHECK_PHOTOS` test photos (`None`: all) are also predicted by each saved model directly, to
-# show that the shared computation gives the same classes.
+# `CACHE_DIR` keeps each model's predictions on the test photos, so a re-run reads them back
+# instead of predicting again.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -67,10 +66,11 @@ N_MISTAKES = 12
 GRADCAM_MODEL = None
 GRADCAM_IMAGES = 4
 CACHE_DIR = "../cache"
-CHECK_PHOTOS = None
 
 # %%
-import time
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without its start-up messages)
+
+# isort: split
 from pathlib import Path
 
 import keras
@@ -80,7 +80,7 @@ import pandas as pd
 from IPython.display import display
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay, classification_report
 
-from utils import cache, data, evaluation, gradcam, plots, saving, vgg16_blocks
+from utils import cache, data, evaluation, gradcam, plots, saving
 
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
@@ -101,55 +101,38 @@ GRADCAM_MODEL = GRADCAM_MODEL or f"{PREFIX}_tlearn_finetune_img_aug_cnn.h5"
 # CNNs under their own names.
 
 # %%
-BOOK_MODELS = {
-    f"{PREFIX}_basic_cnn.h5": "Basic CNN",
-    f"{PREFIX}_cnn_dropout.h5": "CNN + dropout",
-    f"{PREFIX}_cnn_img_aug.h5": "CNN + augmentation",
-    f"{PREFIX}_tlearn_basic_cnn.h5": "VGG-16 features",
-    f"{PREFIX}_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
-    f"{PREFIX}_tlearn_finetune_img_aug_cnn.h5": "VGG-16 fine-tuned + augmentation",
-}
-BOOK_DATA = PREFIX == "cats_dogs"  # the book's figures: on its cats-vs-dogs photos only
 book_figures = pd.DataFrame(
     [
-        ("Basic CNN", 0.72, None),
-        ("CNN + dropout", 0.78, 0.78),
-        ("CNN + augmentation", 0.82, None),
-        ("VGG-16 features", 0.88, None),
-        ("VGG-16 features + augmentation", 0.90, None),
-        ("VGG-16 fine-tuned + augmentation", 0.96, 0.96),
+        ("basic_cnn", "Basic CNN", 0.72, None),
+        ("cnn_dropout", "CNN + dropout", 0.78, 0.78),
+        ("cnn_img_aug", "CNN + augmentation", 0.82, None),
+        ("tlearn_basic_cnn", "VGG-16 features", 0.88, None),
+        ("tlearn_img_aug_cnn", "VGG-16 features + augmentation", 0.90, None),
+        ("tlearn_finetune_img_aug_cnn", "VGG-16 fine-tuned + augmentation", 0.96, 0.96),
     ],
-    columns=["model", "book validation accuracy", "book test accuracy"],
-)
+    columns=["file", "model", "book validation accuracy", "book test accuracy"],
+).set_index("file")
+BOOK_MODELS = {f"{PREFIX}_{file}.h5": label for file, label in book_figures["model"].items()}
+BOOK_DATA = PREFIX == "cats_dogs"  # the book's figures: on its cats-vs-dogs photos only
 if BOOK_DATA:
     display(book_figures)
 else:
     print(f"models of {Path(DATA_DIR).name}: {PREFIX}_*.h5; the book's figures are not shown")
 
 # %% [markdown]
-# ## The test split
-#
-# Class numbers come from the sorted folder names (in the case study `cat = 0`, `dog = 1`); a
-# binary model's single sigmoid output is the probability of class 1.
-
-# %%
-test_paths, y_test, class_names = data.list_images(Path(DATA_DIR) / SPLIT)
-print("classes:", dict(enumerate(class_names)))
-counts = np.bincount(y_test, minlength=len(class_names))
-print(f"{SPLIT} images per class:", dict(zip(class_names, counts.tolist(), strict=True)))
-
-# %% [markdown]
 # ## Every model, loaded
 #
-# The book's models first, then the others. A model is scored when its sidecar names the same
-# classes as the split and it takes RGB photos: the dense heads that notebooks 04-06 train on cached
-# features (`*_head.h5`) take features instead and are listed as skipped; weights-only files
-# (`*.weights.h5`, such as notebook 11's top model) are not models and are left out. A file that
-# holds the same weights as one loaded before (05 and 06 save their cached-route model under the
-# book's name too when the book's route is not run) is the same model: it is scored once, and the
-# table's `files` column names every file that holds it.
+# Class numbers are the sorted class folder names of the **training** split, as in training (in
+# the case study `cat = 0`, `dog = 1`); a binary model's single sigmoid output is the
+# probability of class 1. The book's models come first, then the others. A model is scored
+# when its sidecar names the same classes and it takes RGB photos: the dense heads that
+# notebooks 04-06 train on cached features (`*_head.h5`) take features instead and are listed
+# as skipped; weights-only files (`*.weights.h5`, such as notebook 11's top model) are not
+# models and are left out.
 
 # %%
+CLASS_NAMES = data.class_names(Path(DATA_DIR) / "train")  # as in training: not the test folder
+print("classes:", dict(enumerate(CLASS_NAMES)))
 files = sorted(
     (p for p in Path(MODELS_DIR).glob(f"{PREFIX}_*.h5") if not p.name.endswith(".weights.h5")),
     key=lambda p: (p.name not in BOOK_MODELS, p.name),
@@ -158,123 +141,75 @@ for name, label in BOOK_MODELS.items():
     if not (Path(MODELS_DIR) / name).is_file():
         print(f"not trained yet (skipped): {label}")
 
-models, infos, model_files, seen = {}, {}, {}, {}
+models, infos, model_files = {}, {}, {}
 for path in files:
     label = BOOK_MODELS.get(path.name, path.name)
     if not saving.info_path(path).is_file():
         print(f"skipped {path.name}: no sidecar {saving.info_path(path).name}")
         continue
     info = saving.load_info(path)
-    if info["class_names"] != class_names:
-        print(f"skipped {path.name}: its classes {info['class_names'][:3]}... are not the split's")
+    if info["class_names"] != CLASS_NAMES:
+        print(f"skipped {path.name}: other classes than training ({info['class_names'][:3]}...)")
         continue
     model = keras.models.load_model(path, compile=False)
     if len(model.input_shape) != 4 or model.input_shape[-1] != 3:
         print(f"skipped {path.name}: takes inputs of shape {model.input_shape[1:]}, not RGB images")
-        continue
-    same = seen.setdefault(cache.weights_fingerprint(model), label)
-    if same != label:  # the same weights under a second name: one model
-        model_files[same].append(path.name)
-        print(f"{path.name}: the same model as {same}")
         continue
     models[label], infos[label], model_files[label] = model, info, [path.name]
 if not models:
     raise RuntimeError(f"no model to evaluate in {MODELS_DIR}: run notebooks 02-06 first")
 
 # %% [markdown]
-# ## Every model, predicted once; what models share, computed once
+# ## The test photos
 #
-# Notebooks 04-06 save `raw photo → VGG-16 preprocessing → VGG-16 → head`. Where two such
-# models hold the same weights in blocks 1-4 (VGG-16 frozen there, as in all of them except
-# the book's fine-tuning of block 4), they compute the same `block4_pool` for every photo: it
-# is computed once, for all of them (and kept as `CACHE_DIR/vgg16_<size>px/test_block4_pool.npy`
-# for a re-run). Block 5 then runs once per distinct block 5 (the frozen one serves notebooks
-# 04 and 05, a fine-tuned one its own model), and each head on its output. This is the same
-# arithmetic as `model.predict` on the photos, in another order. Every other model (the CNNs of
-# notebooks 02 and 03, your own) predicts the photos with `model.predict`, from the same
-# `tf.data` pipeline as in training (never augmented). The raw outputs are kept: every table
-# and figure below is computed from them without predicting again.
-
+# `keras.utils.image_dataset_from_directory` reads the split batch by batch, resized to the
+# size a model was trained at (its sidecar's `image_size`: one dataset per size), with the
+# training split's class names and never augmented. `shuffle=False` keeps one fixed order, the
+# dataset's `file_paths`: row `i` of every model's predictions is the same photo.
 
 # %%
-def weights_id(model: keras.Model) -> str:
-    """A fingerprint of a model's weight values: equal weights, equal id."""
-    ids = [cache.array_fingerprint(w) for w in model.get_weights()]
-    return cache.array_fingerprint(np.array(ids))
-
-
-def vgg16_parts(model: keras.Model):
-    """(blocks 1-4 with the preprocessing, block 5, head) of photo → pre → VGG-16 → head."""
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    if len(layers) != 3 or not isinstance(layers[1], keras.Model):
-        return None
-    preprocess, vgg, head = layers
-    names = [layer.name for layer in vgg.layers]
-    if "block4_pool" not in names or names[-1] != "block5_pool":
-        return None
-    # cut at block4_pool as notebook 04 does (utils/vgg16_blocks.py), the model's own layers
-    front = vgg16_blocks.extractor_for(vgg, preprocess=preprocess)
-    return front, vgg16_blocks.block5_of(vgg), head
-
-
-parts = {label: vgg16_parts(model) for label, model in models.items()}
-fronts = {label: weights_id(p[0]) for label, p in parts.items() if p}
-shared = {label for label, f in fronts.items() if list(fronts.values()).count(f) > 1}
-activations, block5_outputs, outputs = {}, {}, {}
-for label, model in models.items():
-    size = infos[label]["image_size"]
-    start = time.perf_counter()
-    if label not in shared:  # on its own: the photos through the whole model
-        test_ds = data.image_dataset(test_paths, y_test, size, BATCH_SIZE)
-        outputs[label] = model.predict(test_ds, verbose=0)
-        how = "model.predict on the photos"
-    else:
-        front, block5, head = parts[label]
-        if fronts[label] not in activations:  # blocks 1-4: once per distinct weights
-            path = Path(CACHE_DIR) / f"vgg16_{size[0]}px" / f"{SPLIT}_block4_pool.npy"
-            key = cache.key(
-                model=fronts[label],
-                files=cache.files_fingerprint(test_paths),
-                image_size=size[0],
-                precision="float32",
-            )
-            if (a := cache.load(path, key)) is None:
-                test_ds = data.image_dataset(test_paths, y_test, size, BATCH_SIZE)
-                a = front.predict(test_ds, verbose=0).astype("float16")
-                cache.save(path, a, key)
-            activations[fronts[label]] = a
-        block5_key = (fronts[label], weights_id(block5))
-        if block5_key not in block5_outputs:  # block 5: once per distinct weights
-            block5_outputs[block5_key] = block5.predict(activations[fronts[label]], verbose=0)
-        outputs[label] = head.predict(block5_outputs[block5_key], verbose=0)
-        how = "shared VGG-16 blocks"
-    accuracy = (evaluation.to_labels(outputs[label]) == y_test).mean()
-    seconds = time.perf_counter() - start
-    print(f"{label:<40} accuracy {accuracy:.4f} ({how}, {seconds:.1f} s)")
-print(f"blocks 1-4 computed {len(activations)} time(s), block 5 {len(block5_outputs)} time(s)")
+test_sets = {
+    size: keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / SPLIT,
+        image_size=size,
+        batch_size=BATCH_SIZE,
+        shuffle=False,
+        class_names=CLASS_NAMES,
+        label_mode="int",
+    )
+    for size in sorted({tuple(info["image_size"]) for info in infos.values()})
+}
+test_ds = next(iter(test_sets.values()))
+test_paths = test_ds.file_paths
+y_test = np.concatenate([y for _, y in test_ds])
+counts = np.bincount(y_test, minlength=len(CLASS_NAMES))
+print(f"{SPLIT} images per class:", dict(zip(CLASS_NAMES, counts.tolist(), strict=True)))
 
 # %% [markdown]
-# The check: the first `CHECK_PHOTOS` test photos through each model that used the shared
-# blocks, with `model.predict` on the photos, against the outputs above. The only difference
-# is the float16 rounding of the kept activations.
+# ## Every model, predicted once
+#
+# `cache.predict(model, test_ds, ...)` is `model.predict(test_ds)`, kept on disk in
+# `CACHE_DIR` and read back on a re-run; the frozen VGG-16 blocks 1-4 that several models
+# share run once for all of them (`utils/cache.py`). The outputs are kept: every table and
+# figure below is computed from them without predicting again. Two files that give the same
+# probabilities for every test photo hold the same model (05 and 06 save their cached-route
+# model under the book's name too when the book's route is not run): it is scored once, and the
+# table's `files` column names every file that holds it.
 
 # %%
-check = slice(0, CHECK_PHOTOS)
-photos = data.read_images(test_paths[check], infos[next(iter(models))]["image_size"], raw=True)
-for label in [label for label in models if label in shared]:
-    size = infos[label]["image_size"]
-    if photos.shape[1:3] != tuple(size):
-        photos = data.read_images(test_paths[check], size, raw=True)
-    direct = models[label].predict(photos, batch_size=BATCH_SIZE, verbose=0)
-    ours = outputs[label][check]
-    same = evaluation.to_labels(direct) == evaluation.to_labels(ours)
-    gap = (evaluation.to_labels(ours) == y_test[check]).mean() - (
-        evaluation.to_labels(direct) == y_test[check]
-    ).mean()
-    print(
-        f"{label:<40} {len(direct)} photos: same class for {same.sum()}, accuracy difference "
-        f"{gap:+.4f}, largest probability difference {np.abs(direct - ours).max():.1e}"
-    )
+outputs = {}
+for label, model in models.items():
+    test_ds = test_sets[tuple(infos[label]["image_size"])]
+    stem = Path(model_files[label][0]).stem
+    probabilities = cache.predict(model, test_ds, f"{SPLIT}_{stem}", CACHE_DIR)
+    same = next((m for m, p in outputs.items() if np.array_equal(p, probabilities)), None)
+    if same is not None:  # the same model under a second name
+        print(f"{model_files[label][0]}: the same model as {same}")
+        model_files[same] += model_files.pop(label)
+        continue
+    outputs[label] = probabilities
+    accuracy = (evaluation.to_labels(probabilities) == y_test).mean()
+    print(f"{label:<40} accuracy {accuracy:.4f}")
 
 # %% [markdown]
 # ## The results table
@@ -292,22 +227,17 @@ for label in [label for label in models if label in shared]:
 # epochs. The table is saved as CSV and Markdown in `RESULTS_DIR`.
 
 # %%
-rows = []
-for label, out in outputs.items():
-    info = infos[label]
-    rows.append(
-        {
-            "model": label,
-            "files": ", ".join(model_files[label]),
-            **evaluation.get_metrics(y_test, evaluation.to_labels(out)),
-            "roc_auc": evaluation.roc_auc(y_test, out),
-            "params": info["params"],
-            "epochs": info.get("epochs"),
-            "best_epoch": info.get("best_epoch"),
-            "train_seconds": info.get("train_seconds"),
-            "test_images": len(y_test),
-        }
-    )
+rows = [
+    {
+        "model": label,
+        "files": ", ".join(model_files[label]),
+        **evaluation.get_metrics(y_test, evaluation.to_labels(out)),
+        "roc_auc": evaluation.roc_auc(y_test, out),
+        **{k: infos[label].get(k) for k in ("params", "epochs", "best_epoch", "train_seconds")},
+        "test_images": len(y_test),
+    }
+    for label, out in outputs.items()
+]
 table = pd.DataFrame(rows)
 if BOOK_DATA:
     table = table.merge(book_figures, on="model", how="left")
@@ -338,11 +268,11 @@ _ = plots.save_figure(ax.figure, RESULTS / "07_model_evaluation.png")
 best, worst = table["model"].iloc[0], table["model"].iloc[-1]
 y_pred = evaluation.to_labels(outputs[best])
 print(f"best model: {best}\n")
-print(classification_report(y_test, y_pred, target_names=class_names, digits=4))
+print(classification_report(y_test, y_pred, target_names=CLASS_NAMES, digits=4))
 
 # %%
 disp = ConfusionMatrixDisplay.from_predictions(
-    y_test, y_pred, display_labels=class_names, cmap="Blues", colorbar=False
+    y_test, y_pred, display_labels=CLASS_NAMES, cmap="Blues", colorbar=False
 )
 disp.ax_.set_title(f"{best}: rows are the actual class")
 _ = plots.save_figure(disp.figure_, RESULTS / "07_best_model_confusion_matrix.png")
@@ -354,12 +284,12 @@ _ = plots.save_figure(disp.figure_, RESULTS / "07_best_model_confusion_matrix.pn
 # draws one-vs-rest curves (micro and macro averages, then per class).
 
 # %%
-if len(class_names) == 2:
+if len(CLASS_NAMES) == 2:
     proba = evaluation.as_probabilities(outputs[best])  # columns: P(class 0), P(class 1)
     disp = RocCurveDisplay.from_predictions(y_test, proba[:, 1], name=best, plot_chance_level=True)
     ax = disp.ax_
 else:
-    ax = evaluation.plot_roc(y_test, outputs[best], class_names, name=best)
+    ax = evaluation.plot_roc(y_test, outputs[best], CLASS_NAMES, name=best)
 _ = plots.save_figure(ax.figure, RESULTS / "07_best_model_roc.png")
 
 # %% [markdown]
@@ -373,7 +303,7 @@ _ = plots.save_figure(ax.figure, RESULTS / "07_best_model_roc.png")
 for label, out in outputs.items():
     print(f"\n{'=' * 72}\n{label}\n{'=' * 72}")
     evaluation.display_model_performance_metrics(
-        y_test, evaluation.to_labels(out), class_names, proba=out
+        y_test, evaluation.to_labels(out), CLASS_NAMES, proba=out
     )
 
 # %% [markdown]
@@ -388,7 +318,7 @@ for ax in axes.flat[len(outputs) :]:
     ax.axis("off")
 for ax, (label, out) in zip(axes.flat, outputs.items(), strict=False):
     ConfusionMatrixDisplay.from_predictions(
-        y_test, evaluation.to_labels(out), display_labels=class_names, ax=ax, colorbar=False
+        y_test, evaluation.to_labels(out), display_labels=CLASS_NAMES, ax=ax, colorbar=False
     )
     ax.set_title(label, fontsize=9)
 fig.tight_layout()
@@ -408,7 +338,7 @@ for title, labels, stem in (
 ):
     fig, ax = plt.subplots(figsize=(7, 6))
     for label in labels:
-        evaluation.plot_roc(y_test, outputs[label], class_names, name=label, ax=ax, per_class=False)
+        evaluation.plot_roc(y_test, outputs[label], CLASS_NAMES, name=label, ax=ax, per_class=False)
     ax.set_title(title)
     _ = plots.save_figure(fig, RESULTS / f"{stem}.png")
 
@@ -423,7 +353,7 @@ if SAMPLE_IMAGE:
     sample = next(i for i, p in enumerate(test_paths) if Path(p).name == SAMPLE_IMAGE)
 else:
     sample = int(rng.integers(len(test_paths)))
-sample_name = f"{Path(test_paths[sample]).name} (a {class_names[y_test[sample]]})"
+sample_name = f"{Path(test_paths[sample]).name} (a {CLASS_NAMES[y_test[sample]]})"
 print("photo:", sample_name)
 fig = plots.image_grid(data.read_images([test_paths[sample]], 150), [sample_name], ncols=1)
 
@@ -431,8 +361,8 @@ fig = plots.image_grid(data.read_images([test_paths[sample]], 150), [sample_name
 single = []
 for label, out in outputs.items():
     proba = evaluation.as_probabilities(out[sample : sample + 1])[0]
-    row = {"model": label, "predicted": class_names[proba.argmax()], "confidence": proba.max()}
-    single.append({**row, **{f"P({c})": p for c, p in zip(class_names, proba, strict=True)}})
+    row = {"model": label, "predicted": CLASS_NAMES[proba.argmax()], "confidence": proba.max()}
+    single.append({**row, **{f"P({c})": p for c, p in zip(CLASS_NAMES, proba, strict=True)}})
 display(pd.DataFrame(single).round(4))
 
 # %% [markdown]
@@ -449,7 +379,7 @@ if len(mistakes):
     shown = mistakes[:N_MISTAKES]
     proba = evaluation.as_probabilities(outputs[best])
     titles = [
-        f"true: {class_names[y_test[i]]}\npred: {class_names[proba[i].argmax()]} "
+        f"true: {CLASS_NAMES[y_test[i]]}\npred: {CLASS_NAMES[proba[i].argmax()]} "
         f"({proba[i].max():.2f})"
         for i in shown
     ]
@@ -489,8 +419,8 @@ if gradcam_ready:
     images = data.read_images([test_paths[i] for i in chosen], infos[gradcam_label]["image_size"])
     heatmaps = gradcam.gradcam(cam_model, images)  # explains the predicted class
     titles = [
-        f"{'right' if cam_pred[i] == y_test[i] else 'WRONG'}: {class_names[cam_pred[i]]}"
-        f"\n(true {class_names[y_test[i]]})"
+        f"{'right' if cam_pred[i] == y_test[i] else 'WRONG'}: {CLASS_NAMES[cam_pred[i]]}"
+        f"\n(true {CLASS_NAMES[y_test[i]]})"
         for i in chosen
     ]
     fig = gradcam.plot_gradcam(images, heatmaps, titles, ncols=2)
@@ -505,9 +435,9 @@ if gradcam_ready:
 # %% [markdown]
 # ## Takeaways
 #
-# - Score the test split once, at the end, with the saved best weights; every number here comes
-#   from one prediction pass per model over the test photos (the VGG-16 blocks they share
-#   computed once).
+# - Score the test split once, at the end, with the saved best weights: load each model with
+#   `keras.models.load_model`, predict the test photos once (`shuffle=False`, so every row is
+#   the same photo for every model) and compute every number from those outputs.
 # - Outputs → labels → scikit-learn: `to_labels` (threshold or argmax), then
 #   `classification_report`, `ConfusionMatrixDisplay.from_predictions` and
 #   `RocCurveDisplay.from_predictions`. Weighted precision, recall and F1 stay close to accuracy
@@ -523,11 +453,12 @@ if gradcam_ready:
 # ## What a full run costs
 #
 # No training here: one prediction pass over the test photos per model, then Grad-CAM on a few
-# photos.
+# photos. A re-run with the same models and photos reads the predictions back from `CACHE_DIR`.
 #
 # - **Book settings on a GPU** (1,000 test photos at 150 px, six models): not measured here.
 # - **`cpu` profile on 2 CPU cores** (`python run_all.py --profile cpu`: 1,000 test photos):
 #   2.3 minutes in the run of `BENCHMARKS.md` with the five VGG-16 model files of notebooks
-#   04-06 at 180 px and `CHECK_PHOTOS = 30` (2-core AMD EPYC, nothing else running;
-#   2026-11-24), of which 92 s for the first VGG-16 model, whose pass of blocks 1-4 over the
-#   test photos in float32 served all five.
+#   04-06 at 180 px (2-core AMD EPYC, nothing else running; 2026-11-24), of which 92 s for the
+#   first VGG-16 model, whose pass of blocks 1-4 over the test photos in float32 served all
+#   five. That run predates `cache.predict` here and also predicted 30 photos per model a second
+#   time, as a check; the pass of blocks 1-4, shared in the same way, is most of the cost.

@@ -15,7 +15,7 @@ from tests.vgg16_notebooks import (
     HEAD_PARAMS,
     PREPROCESS_PARAMS,
     VGG16_PARAMS,
-    cached,
+    from_cache,
     parameters,
     saved,
     split_photos,
@@ -44,8 +44,8 @@ def test_notebook_04_feature_extractor(workspace, run_notebook):
     # cache.predict kept the bottleneck features (float32) and the shared blocks 1-4
     # activations (float16), and nothing of the test split
     for split, n in (("train", 40), ("validation", 20)):
-        x = cached(workspace, f"{split}_features")
-        a = cached(workspace, f"{split}_features.block4_pool")
+        x = from_cache(workspace, f"{split}_features")
+        a = from_cache(workspace, f"{split}_features.block4_pool")
         assert x.shape == (n, *FEATURES) and x.dtype == np.float32
         assert a.shape == (n, *ACTIVATIONS) and a.dtype == np.float16
     assert not list((workspace.cache / "features").glob("test*")), "04 must not touch test"
@@ -57,7 +57,7 @@ def test_notebook_04_feature_extractor(workspace, run_notebook):
     np.testing.assert_array_equal(
         labels, np.load(workspace.results / "cats_dogs_vgg16_labels_validation.npy")
     )
-    features = cached(workspace, "validation_features")
+    features = from_cache(workspace, "validation_features")
     np.testing.assert_allclose(
         model.predict(photos, verbose=0), head.predict(features, verbose=0), atol=ATOL_FLOAT16
     )

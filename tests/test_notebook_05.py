@@ -13,7 +13,7 @@ from tests.vgg16_notebooks import (
     ACTIVATIONS,
     ATOL_FLOAT16,
     FEATURES,
-    cached,
+    from_cache,
     parameters,
     saved,
     split_photos,
@@ -39,10 +39,10 @@ def test_notebook_05_augmentation_routes(workspace, run_notebook):
     assert info["augmented_passes"] == 2 and info["route"] == "cached augmented passes"
 
     # computed here (no notebook 04 ran): validation features and two augmented passes
-    val_x = cached(workspace, "validation_features")
-    a, b = (cached(workspace, f"train_aug{k}_features") for k in range(2))
+    val_x = from_cache(workspace, "validation_features")
+    a, b = (from_cache(workspace, f"train_aug{k}_features") for k in range(2))
     assert a.shape == b.shape == (40, *FEATURES) and val_x.shape == (20, *FEATURES)
-    assert cached(workspace, "train_aug0_features.block4_pool").shape == (40, *ACTIVATIONS)
+    assert from_cache(workspace, "train_aug0_features.block4_pool").shape == (40, *ACTIVATIONS)
     assert not np.allclose(a, b), "two augmented passes must differ"
 
     # both saved models on photos predict what their head predicts on the cached features

@@ -16,7 +16,7 @@ from tests.vgg16_notebooks import (
     HEAD_PARAMS,
     SIZE,
     block5_and_head,
-    features_dir,
+    from_cache,
     parameters,
     saved,
     split_photos,
@@ -38,8 +38,8 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
         AUG_PASSES=1,
     )
     text = cell_text(nb)
-    assert "train: (40, 4, 4, 512) computed" in text, "06 runs without notebooks 04 and 05"
-    assert "train_aug0: (40, 4, 4, 512) computed" in text
+    assert "train_features: (40, 2, 2, 512) computed" in text, "06 runs without 04 and 05"
+    assert "train_aug0_block4_pool: (40, 4, 4, 512) computed" in text
     book, info = saved(workspace, BOOK, "06")
     assert info["unfrozen_blocks"] == ["block4", "block5"] and info["route"] == "direct"
     assert info["learning_rate"] == pytest.approx(1e-5) and info["warmup_epochs"] == 1
@@ -51,7 +51,7 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
     cached, info = saved(workspace, CACHED, "06")
     assert info["unfrozen_blocks"] == ["block5"] and info["learning_rate"] == pytest.approx(1e-4)
     assert info["route"] == "cached block4_pool activations" and info["augmented_passes"] == 1
-    assert info["training_precision"] == "float32" and info["features_precision"] == "float32"
+    assert info["features_precision"] == "float32"
     assert [k for k, v in trainable_flags(cached).items() if v] == [
         "block5_conv1",
         "block5_conv2",
@@ -59,7 +59,7 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
     ]
     # the saved model on photos = its block 5 + head on the cached activations (float16)
     photos, labels = split_photos(workspace, "validation")
-    activations = np.load(features_dir(workspace) / "validation_block4_pool.npy")
+    activations = from_cache(workspace, "validation_features.block4_pool")
     assert activations.shape == (len(labels), *ACTIVATIONS)
     on_photos = cached.predict(photos, verbose=0)
     np.testing.assert_allclose(
@@ -81,10 +81,8 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
             fresh.get_layer("block4_conv3").get_weights()[0],
         )
     # the book's route starts from the warm-up head of step 1, the cached' from a GAP head
-    start = keras.models.load_model(
-        workspace.models / "checkpoints" / "cats_dogs_tlearn_finetune_warmup_head.keras"
-    )
-    assert start.count_params() == HEAD_PARAMS == book.get_layer("head").count_params()
+    warmup = pd.read_csv(workspace.results / "cats_dogs_tlearn_finetune_warmup.csv")
+    assert len(warmup) == 1 and book.get_layer("head").count_params() == HEAD_PARAMS
     assert cached.get_layer("head").count_params() == 512 + 1
     assert_loads_without_utils(workspace.models / f"{BOOK}.h5", workspace.models / f"{CACHED}.h5")
     table = pd.read_csv(workspace.results / "06_vgg16_fine_tuning.csv")
@@ -93,20 +91,20 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
 
 
 def test_notebook_06_reuses_05_activations(workspace, run_notebook):
-    """05's validation activations and augmented pass are cache hits in 06 (cpu-profile shape:
-    no route on photos, so the cached route's model also goes under the book's name)."""
+    """What 05 computed (validation features, its augmented pass through blocks 1-4) is a cache
+    hit in 06, which computes only what 05 did not (cpu-profile shape: no route on photos, so
+    the cached route's model also goes under the book's name)."""
     run_notebook("05", **parameters(workspace, EPOCHS=0), AUG_PASSES=1, CACHED_EPOCHS=1)
-    folder = features_dir(workspace)
-    written = {p.name: p.stat().st_mtime_ns for p in folder.glob("*_block4_pool.npy")}
-    assert set(written) == {"validation_block4_pool.npy", "train_aug0_block4_pool.npy"}
+    store = workspace.cache / "features"
+    written = {p.name: p.stat().st_mtime_ns for p in store.glob("*.npy")}
     nb = run_notebook(
         "06", **parameters(workspace, EPOCHS=0), WARMUP_EPOCHS=1, CACHED_EPOCHS=1, AUG_PASSES=1
     )
     text = cell_text(nb)
-    for name in ("validation", "train_aug0"):
-        assert f"{name}: (" in text and re.search(rf"{name}: \(\d+, 4, 4, 512\) loaded", text)
-    assert "train: (40, 4, 4, 512) computed" in text
-    assert {p: (folder / p).stat().st_mtime_ns for p in written} == written
+    for name in ("validation_features", "validation_block4_pool", "train_aug0_block4_pool"):
+        assert re.search(rf"{name}: \(\d+, \d, \d, 512\) loaded from the cache", text), name
+    assert "train_features: (40, 2, 2, 512) computed" in text  # 05 needed no plain train pass
+    assert {p: (store / p).stat().st_mtime_ns for p in written} == written, "05's files kept"
     model, info = saved(workspace, BOOK, "06")
     assert info["route"] == "cached block4_pool activations"
     assert (workspace.models / f"{CACHED}.h5").is_file()

@@ -5,6 +5,10 @@ CNN with ``Rescaling``; three ``raw photo → preprocessing_layer("vgg16") → V
 at 64 px sharing VGG-16's blocks 1-4, two of them also block 5 (notebooks 04 and 05) and one
 with its own block 5 (notebook 06's fine-tuning); plus a dense head on features, which 07 must
 skip. Nothing depends on other notebooks' runs.
+
+What 07 reports must be what a user gets with ``keras.models.load_model(path).predict`` on the
+test photos; the notebook keeps each model's predictions with ``cache.predict``, so a second run
+reads them back, and a model replaced under the same name is predicted anew.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from tests.conftest import cell_text
 from utils import data, pretrained
@@ -27,6 +31,9 @@ SIZE = 64
 CNN = "cats_dogs_cnn_dropout.h5"
 FINE_TUNED = "cats_dogs_tlearn_finetune_img_aug_cnn.h5"
 FROZEN = {"cats_dogs_tlearn_basic_cnn.h5": 1, "cats_dogs_tlearn_img_aug_cnn.h5": 2}
+# The VGG-16 models share blocks 1-4, whose output the cache keeps in float16 (relative rounding
+# <= 2**-11): a probability moves by less than 2e-3 (tests/vgg16_notebooks.py); 1e-2 leaves room.
+ATOL_FLOAT16 = 1e-2
 
 
 def _cnn() -> keras.Model:
@@ -84,6 +91,12 @@ def _save_models(folder: Path, weights, with_vgg16: bool = True) -> None:
         save_model(head, folder / "cats_dogs_tlearn_basic_cnn_head.h5", classes, epochs=1)
 
 
+def _cached(workspace, stem: str) -> np.ndarray:
+    """The predictions 07 kept for one saved model (``cache.predict`` names the file)."""
+    (path,) = (workspace.cache / "features").glob(f"test_{stem}-*.npy")
+    return np.load(path)
+
+
 def test_notebook_07_scores_every_model(workspace, run_notebook):
     _save_models(workspace.models, workspace.weights)
     copy = "cats_dogs_tlearn_finetune_block5_sgd_cnn"  # 06 saves one model under two names
@@ -95,16 +108,16 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]).save_weights(
         workspace.models / "cats_dogs_keras_blog_top_model.weights.h5"
     )
-    nb = run_notebook(
-        "07",
-        DATA_DIR=str(workspace.data),
-        MODELS_DIR=str(workspace.models),
-        RESULTS_DIR=str(workspace.results),
-        CACHE_DIR=str(workspace.cache),
-        BATCH_SIZE=8,
-        N_MISTAKES=4,
-        GRADCAM_IMAGES=2,
-    )
+    parameters = {
+        "DATA_DIR": str(workspace.data),
+        "MODELS_DIR": str(workspace.models),
+        "RESULTS_DIR": str(workspace.results),
+        "CACHE_DIR": str(workspace.cache),
+        "BATCH_SIZE": 8,
+        "N_MISTAKES": 4,
+        "GRADCAM_IMAGES": 2,
+    }
+    nb = run_notebook("07", **parameters)
     text = cell_text(nb)
     results = workspace.results
     table = pd.read_csv(results / "07_model_evaluation.csv").set_index("model")
@@ -128,28 +141,37 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
     assert table.loc["VGG-16 fine-tuned + augmentation", "book test accuracy"] == 0.96
     assert "book_accuracy" not in table.columns
 
-    # blocks 1-4 once for the three VGG-16 models, block 5 once for the two frozen ones, and
-    # the same class for every photo as each saved model predicting the photos itself
+    # What 07 reports is what each saved model predicts on the test photos, read here by
+    # another pipeline (utils.data, the files in sorted order per class). The three VGG-16
+    # models share blocks 1-4: computed once (kept in float16), so their probabilities agree
+    # to its rounding; the CNN's are model.predict's.
     paths, y, _ = data.list_images(workspace.data / "test")
-    assert "blocks 1-4 computed 1 time(s), block 5 2 time(s)" in text
-    assert text.count("(shared VGG-16 blocks,") == 3 and "CNN + dropout" in text
-    assert text.count(f"{len(y)} photos: same class for {len(y)},") == 3, text[-3000:]
-    activations = np.load(workspace.cache / f"vgg16_{SIZE}px" / "test_block4_pool.npy")
-    assert activations.shape == (len(y), 4, 4, 512) and activations.dtype == np.float16
     photos = data.read_images(paths, SIZE, raw=True)
+    assert text.count("computed from the stored block4_pool") == 2, text[-3000:]
+    assert text.count("loaded from the cache") == 1  # the copy: the same model, the same key
+    (shared,) = (workspace.cache / "features").glob("*.block4_pool-*.npy")
+    assert np.load(shared).shape == (len(y), 4, 4, 512) and np.load(shared).dtype == np.float16
     labels = {
+        CNN: "CNN + dropout",
         FINE_TUNED: "VGG-16 fine-tuned + augmentation",
         "cats_dogs_tlearn_basic_cnn.h5": "VGG-16 features",
         "cats_dogs_tlearn_img_aug_cnn.h5": "VGG-16 features + augmentation",
     }
     for name, label in labels.items():
         model = keras.models.load_model(workspace.models / name, compile=False)
-        y_pred = model.predict(photos, verbose=0)[:, 0] > 0.5
-        assert table.loc[label, "accuracy"] == pytest.approx(accuracy_score(y, y_pred), abs=1e-6)
+        direct = model.predict(photos, verbose=0)
+        ours = _cached(workspace, Path(name).stem)
+        assert ours.shape == direct.shape == (len(y), 1)
+        np.testing.assert_allclose(ours, direct, atol=1e-5 if name == CNN else ATOL_FLOAT16)
+        # the same class for every photo, except one within the rounding of the threshold
+        same = (ours[:, 0] > 0.5) == (direct[:, 0] > 0.5)
+        assert (same | (np.abs(direct[:, 0] - 0.5) < ATOL_FLOAT16)).all(), name
+        assert table.loc[label, "accuracy"] == pytest.approx(accuracy_score(y, ours[:, 0] > 0.5))
+        assert table.loc[label, "roc_auc"] == pytest.approx(roc_auc_score(y, ours[:, 0]))
 
     # one row recomputed from the saved model with scikit-learn
     model = keras.models.load_model(workspace.models / CNN, compile=False)
-    y_pred = model.predict(data.read_images(paths, SIZE, raw=True), verbose=0)[:, 0] > 0.5
+    y_pred = model.predict(photos, verbose=0)[:, 0] > 0.5
     row = table.loc["CNN + dropout"]
     assert row["accuracy"] == pytest.approx(accuracy_score(y, y_pred), abs=1e-6)
     assert row["f1"] == pytest.approx(f1_score(y, y_pred, average="weighted", zero_division=0))
@@ -172,27 +194,57 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
         assert (results / f"{figure}.png").is_file(), figure
     assert "weighted avg" in text and "Predicted:" in text
     assert "last convolution layer vgg16/block5_conv3" in text
-    source = "\n".join(cell.source for cell in nb.cells)
+    # the lesson's calls, written out; no cache keys, fingerprints or block splits of its own
+    source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    imports = next(cell.source for cell in nb.cells if "import keras" in cell.source)
+    assert imports.startswith("import utils")  # before Keras: TensorFlow loads quietly
     for call in (
         "keras.models.load_model(",
-        "model.predict(test_ds",
-        "front.predict(test_ds",
+        "keras.utils.image_dataset_from_directory(",
+        "shuffle=False",
+        "cache.predict(model, test_ds,",
         "evaluation.to_labels(",
         "classification_report(",
         "ConfusionMatrixDisplay.from_predictions(",
         "RocCurveDisplay.from_predictions(",
     ):
         assert call in source, call
+    for engine in ("fingerprint", "cache.key", "cache.load", "cache.save", "vgg16_blocks"):
+        assert engine not in source, engine
+
+    # A second run reads every model's predictions back; a model saved anew under the same
+    # name (other weights) is predicted again, never served the old predictions.
+    keras.utils.set_random_seed(7)
+    save_model(_cnn(), workspace.models / CNN, ["cat", "dog"], epochs=3, best_epoch=1)
+    before = _cached(workspace, Path(CNN).stem)
+    text = cell_text(run_notebook("07", **parameters))
+    assert text.count("loaded from the cache") == 4, text[-3000:]
+    again = pd.read_csv(results / "07_model_evaluation.csv").set_index("model")
+    others = [label for label in table.index if label != "CNN + dropout"]
+    pd.testing.assert_frame_equal(again.loc[others], table.loc[others])
+    stem = Path(CNN).stem
+    assert f"test_{stem}: ({len(y)}, 1) computed in" in text and text.count("computed") == 1
+    direct = keras.models.load_model(workspace.models / CNN, compile=False).predict(
+        photos, verbose=0
+    )
+    assert not np.allclose(direct, before, atol=1e-3)  # another model indeed
+    kept = [np.load(p) for p in (workspace.cache / "features").glob(f"test_{stem}-*.npy")]
+    assert len(kept) == 2 and any(np.allclose(k, direct, atol=1e-5) for k in kept)
+    row = again.loc["CNN + dropout"]
+    assert row["epochs"] == 3 and row["roc_auc"] == pytest.approx(roc_auc_score(y, direct[:, 0]))
 
 
 def test_notebook_07_without_the_gradcam_model_skips_with_a_note(workspace, run_notebook):
     _save_models(workspace.models, None, with_vgg16=False)
+    # classes that are not the training split's: not this dataset's model
+    save_model(_cnn(), workspace.models / "cats_dogs_other.h5", ["ant", "bee"])
     sample = Path(data.list_images(workspace.data / "test")[0][0]).name
     nb = run_notebook(
         "07",
         DATA_DIR=str(workspace.data),
         MODELS_DIR=str(workspace.models),
         RESULTS_DIR=str(workspace.results),
+        CACHE_DIR=str(workspace.cache),
         SAMPLE_IMAGE=sample,
     )
     text = cell_text(nb)
@@ -200,3 +252,4 @@ def test_notebook_07_without_the_gradcam_model_skips_with_a_note(workspace, run_
     assert not (workspace.results / "07_gradcam.png").exists()
     assert len(pd.read_csv(workspace.results / "07_model_evaluation.csv")) == 1
     assert sample in text  # the photo every model predicts
+    assert "skipped cats_dogs_other.h5: other classes than training (['ant', 'bee']" in text

@@ -63,7 +63,7 @@ def split_photos(workspace, split: str) -> tuple[np.ndarray, np.ndarray]:
     return data.read_images(paths, SIZE, raw=True), labels
 
 
-def cached(workspace, name: str) -> np.ndarray:
+def from_cache(workspace, name: str) -> np.ndarray:
     """The one array ``cache.predict`` stored under ``name`` (``train_features``, ...)."""
     found = sorted((workspace.cache / "features").glob(f"{name}-*.npy"))
     assert len(found) == 1, f"expected one cached {name}, found {[p.name for p in found]}"

@@ -80,7 +80,6 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
             "CACHED_EPOCHS": 5,
             "AUG_PASSES": 1,
         },
-        "07": {"CHECK_PHOTOS": 30},
         "08": {"USE_CACHED_FEATURES": True, "EPOCHS": 150},
         "10": {"IMAGE_SIZE": 180, "CNN_IMAGE_SIZE": 48, "EPOCHS": 8, "REPEATS": 3},
         # the Keras blog's recipe on 04's cached activations: block 5 for 2 epochs, no aug pass
