@@ -64,6 +64,9 @@ WEIGHTS = None
 SEED = 42
 
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without start-up messages)
+
+# isort: split
 import keras
 import matplotlib.pyplot as plt
 import pandas as pd

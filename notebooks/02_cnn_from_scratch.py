@@ -66,6 +66,9 @@ LEARNING_RATE = 1e-3
 DISTRIBUTE = None
 
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without start-up messages)
+
+# isort: split
 import time
 from pathlib import Path
 
@@ -73,7 +76,7 @@ import keras
 import pandas as pd
 from keras import layers
 
-from utils import data, distribute, plots, saving, training
+from utils import distribute, plots, saving, training
 
 keras.utils.set_random_seed(SEED)
 strategy = distribute.get_strategy(DISTRIBUTE)  # None: the default device
@@ -87,19 +90,29 @@ RESULTS.mkdir(parents=True, exist_ok=True)
 # ## The data
 #
 # The split built by `build_dataset.py` (1,500 cats and 1,500 dogs for training, 500 of each
-# for validation and for test in the book's setting) is streamed from disk with `tf.data`.
-# Images are resized to `IMAGE_SIZE` pixels and stay raw RGB values in [0, 255]: scaling to
-# [0, 1], which the book does in its data generator, is a layer inside each model, so a saved
-# model takes the same raw photos anywhere. The training set is reshuffled every epoch.
-# The test split stays untouched here: it is scored once, for every model, in notebook 07.
+# for validation and for test in the book's setting) is one subfolder per class in each split
+# folder, which is what `keras.utils.image_dataset_from_directory` reads: batches of images
+# streamed from disk, resized to `IMAGE_SIZE` pixels, with integer labels in the alphabetical
+# order of the folders (`cat = 0`, `dog = 1`). Pixels stay raw RGB values in [0, 255]: scaling
+# to [0, 1], which the book does in its data generator, is a layer inside each model, so a
+# saved model takes the same raw photos anywhere. The training photos are shuffled (again at
+# every epoch); validation keeps the training split's class names. The test split stays
+# untouched here: it is scored once, for every model, in notebook 07.
 
 # %%
-datasets, class_names = data.split_datasets(
-    DATA_DIR, (IMAGE_SIZE, IMAGE_SIZE), BATCH_SIZE, seed=SEED, splits=("train", "validation")
+train_ds = keras.utils.image_dataset_from_directory(
+    Path(DATA_DIR) / "train", image_size=(IMAGE_SIZE, IMAGE_SIZE), batch_size=BATCH_SIZE, seed=SEED
 )
-train_ds, val_ds = datasets["train"], datasets["validation"]
+class_names = train_ds.class_names
+val_ds = keras.utils.image_dataset_from_directory(
+    Path(DATA_DIR) / "validation",
+    image_size=(IMAGE_SIZE, IMAGE_SIZE),
+    batch_size=BATCH_SIZE,
+    shuffle=False,
+    class_names=class_names,
+)
 n_classes = len(class_names)
-counts = {s: len(data.list_images(Path(DATA_DIR) / s, class_names)[0]) for s in data.SPLITS}
+counts = {"train": len(train_ds.file_paths), "validation": len(val_ds.file_paths)}
 print("classes:", dict(enumerate(class_names)))
 print("images per split:", counts)
 
@@ -109,11 +122,20 @@ print("images per split:", counts)
 # Three blocks of a 3x3 convolution (16, 64 and 128 filters) and 2x2 max pooling extract
 # features; a 512-unit dense layer and the output layer classify them. With two classes the
 # output is the book's single sigmoid unit (the probability of *dog*) trained with binary
-# cross-entropy; `training.output_layer` and `training.loss_for` switch to a softmax over
-# the classes when you train on your own folders with three or more. As in the book, the
+# cross-entropy; on your own folders with three or more classes, a softmax unit per class
+# with sparse categorical cross-entropy (the labels are class numbers). As in the book, the
 # optimizer is RMSprop at its default learning rate.
 
+
 # %%
+def output_layer() -> layers.Dense:
+    """The book's sigmoid unit for two classes, else one softmax unit per class."""
+    if n_classes == 2:
+        return layers.Dense(1, activation="sigmoid")
+    return layers.Dense(n_classes, activation="softmax")
+
+
+loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
 with strategy.scope():
     basic = keras.Sequential(
         [
@@ -127,13 +149,13 @@ with strategy.scope():
             layers.MaxPooling2D((2, 2)),
             layers.Flatten(),
             layers.Dense(512, activation="relu"),
-            training.output_layer(n_classes),
+            output_layer(),
         ],
         name="basic_cnn",
     )
     basic.compile(
         optimizer=keras.optimizers.RMSprop(learning_rate=LEARNING_RATE),
-        loss=training.loss_for(n_classes),
+        loss=loss,
         metrics=["accuracy"],
     )
 basic.summary()
@@ -246,7 +268,7 @@ with strategy.scope():
             layers.Dropout(0.3),
             layers.Dense(512, activation="relu"),
             layers.Dropout(0.3),
-            training.output_layer(n_classes),
+            output_layer(),
         ],
         name="cnn_dropout",
     )

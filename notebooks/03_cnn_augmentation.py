@@ -58,6 +58,9 @@ N_PREVIEWS = 5
 DISTRIBUTE = None
 
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without start-up messages)
+
+# isort: split
 import math
 from pathlib import Path
 

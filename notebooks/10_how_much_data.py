@@ -68,7 +68,8 @@
 # point much cheaper but can cost the CNN some accuracy: say which size your curves used
 # when you quote them. `LOGREG_C` is the logistic regression's regularisation, fixed in
 # advance (the value of notebook 04's preprocessing comparison), not chosen per point on the
-# validation photos the points are scored on.
+# validation photos the points are scored on. `MIXED_PRECISION` is the dtype policy VGG-16
+# computes the features in, as in notebook 04 (`run_all.py` passes the same to both).
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -86,7 +87,12 @@ SIZES = [50, 100, 300, 1000, 1500]
 REPEATS = 5
 SEED = 42
 
+MIXED_PRECISION = "float32"
+
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without its start-up messages)
+
+# isort: split
 import time
 from pathlib import Path
 
@@ -100,7 +106,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from utils import cache, data, plots, pretrained, training, vgg16_blocks
+from utils import cache, data, plots, pretrained, training
 
 notebook_start = time.perf_counter()
 keras.utils.set_random_seed(SEED)
@@ -111,14 +117,26 @@ SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 # %% [markdown]
 # ## The photos
 #
-# File paths and labels of the training and validation splits. Every subset below is drawn
-# from the training split; every model is scored on the whole validation split.
+# The training and validation splits, read as notebook 04 reads them: one
+# `keras.utils.image_dataset_from_directory` per split folder, not shuffled (row `i` of
+# everything computed from it is photo `i`), with the training folder's class names. Every
+# subset below is drawn from the training split; every model is scored on the whole
+# validation split.
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")
-paths, labels = {}, {}
-for split in ("train", "validation"):
-    paths[split], labels[split], _ = data.list_images(Path(DATA_DIR) / split, class_names)
+datasets = {
+    split: keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / split,
+        image_size=(IMAGE_SIZE, IMAGE_SIZE),
+        batch_size=BATCH_SIZE,
+        shuffle=False,
+        class_names=class_names,
+    )
+    for split in ("train", "validation")
+}
+labels = {split: np.concatenate([y for _, y in ds]) for split, ds in datasets.items()}
+paths = {split: ds.file_paths for split, ds in datasets.items()}
 n_classes = len(class_names)
 available = min(np.bincount(labels["train"]))
 print(class_names, {split: len(p) for split, p in paths.items()})
@@ -128,79 +146,30 @@ assert max(SIZES) <= available, f"SIZES go up to {max(SIZES)}, the split has {av
 # %% [markdown]
 # ## Frozen VGG-16 features, computed once
 #
-# VGG-16 without its classifier, frozen, with its own preprocessing in front and
-# `pooling="avg"`: each photo becomes 512 numbers, the average of each of the last feature
-# maps (the pooled features of notebook 04's logistic regression). They are saved with
-# `np.save` under readable names, `CACHE_DIR/vgg16_{IMAGE_SIZE}px/train_pooled.npy` and
-# `validation_pooled.npy`, with a `.key.json` beside each saying what they depend on
-# (weights, photo files, size): a re-run only reads them.
-#
-# When notebook 04 has already run on the same photos, its cache holds their block-4
-# activations (`train_block4_pool.npy`) and usually the block-5 "bottleneck features"
-# (`train_features.npy`, 4 x 4 x 512 per photo): averaging those over the 4 x 4 cells gives
-# the same pooled features, up to the float16 rounding 04 stores the activations with. The
-# cell looks for them under notebook 04's keys (either of its two precisions); with the
-# activations alone it runs only block 5 on them (a small part of VGG-16's arithmetic), and
-# without them it runs VGG-16 on the photos.
+# Notebook 04's extractor, built the same way: VGG-16 without its classifier, its dtype
+# policy set to `MIXED_PRECISION` around the constructor, frozen, behind its own
+# preprocessing layer. `cache.predict` is `extractor.predict(dataset)` saved with `np.save`
+# the first time and loaded with `np.load` after, whenever the model (layers, weights,
+# precision), the photos and the size are the same: when notebook 04 has run on these photos,
+# this cell loads what it computed; otherwise VGG-16 runs over the photos once, and the next
+# run (or notebook 04) loads it. Each photo gives 4 x 4 x 512 bottleneck features at 150 px;
+# averaging each of the 512 maps over its cells gives the 512 pooled features of notebook
+# 04's logistic regression.
 
 # %%
-base = keras.applications.VGG16(
-    include_top=False,
-    weights=pretrained.weights_file("vgg16", WEIGHTS),
-    input_shape=SHAPE,
-    pooling="avg",
+keras.mixed_precision.set_global_policy(MIXED_PRECISION)
+conv_base = keras.applications.VGG16(
+    include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
 )
-base.trainable = False
+keras.mixed_precision.set_global_policy("float32")
+conv_base.trainable = False
 preprocess = pretrained.preprocessing_layer("vgg16")
-extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, base], name="vgg16_pooled")
-FEATURES_DIR = Path(CACHE_DIR) / f"vgg16_{IMAGE_SIZE}px"
-
-# notebook 04's extractor (photo -> preprocessing -> blocks 1-4) and block 5, for its keys:
-# notebook 04 writes them out, utils/vgg16_blocks.py builds them the same way
-extractor_04, block5 = vgg16_blocks.extractor_for(base), vgg16_blocks.block5_of(base)
-
-
-def from_notebook_04(split: str, files: str) -> np.ndarray | None:
-    """Notebook 04's bottleneck features of these photos, pooled, if its cache holds them."""
-    for policy in ("float32", "mixed_bfloat16"):
-        key = cache.key(
-            model=cache.weights_fingerprint(extractor_04),
-            files=files,
-            image_size=IMAGE_SIZE,
-            precision=policy,
-            augmentation=None,
-        )
-        activations = cache.load(FEATURES_DIR / f"{split}_block4_pool.npy", key)
-        if activations is None:
-            continue
-        key = cache.key(
-            block5=cache.weights_fingerprint(block5),
-            activations=cache.array_fingerprint(activations),
-        )
-        if (features := cache.load(FEATURES_DIR / f"{split}_features.npy", key)) is None:
-            features = block5.predict(activations, batch_size=64, verbose=0)  # block 5 only
-        return features.mean(axis=(1, 2))
-    return None
-
-
-features = {}
-for split in ("train", "validation"):
-    start = time.perf_counter()
-    path = FEATURES_DIR / f"{split}_pooled.npy"
-    files = cache.files_fingerprint(paths[split])
-    key = cache.key(model=cache.weights_fingerprint(extractor), files=files, image_size=IMAGE_SIZE)
-    how = "loaded from the cache"
-    if (x := cache.load(path, key)) is None:
-        how = "pooled from notebook 04's cache"
-        if (x := from_notebook_04(split, files)) is None:
-            how = "computed from the photos"
-            photos = data.image_dataset(
-                paths[split], labels[split], SHAPE[:2], BATCH_SIZE, shuffle=False
-            )
-            x = extractor.predict(photos, verbose=0)
-        cache.save(path, x, key)
-    features[split] = np.asarray(x, dtype="float32")
-    print(f"{split}: {features[split].shape} {how} in {time.perf_counter() - start:.1f} s")
+extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, conv_base], name="extractor")
+features = {
+    split: cache.predict(extractor, ds, f"{split}_features", CACHE_DIR).mean(axis=(1, 2))
+    for split, ds in datasets.items()
+}
+print({split: f.shape for split, f in features.items()})
 
 # %% [markdown]
 # ## The photos for the CNN from scratch
@@ -260,7 +229,7 @@ def train_cnn(idx: np.ndarray, point: str) -> float:
         (photos["validation"], labels["validation"]),
         y=labels["train"][idx],
         epochs=EPOCHS,
-        checkpoint=Path(CACHE_DIR) / "checkpoints" / "10_basic_cnn.keras",
+        checkpoint=RESULTS / "10_basic_cnn_checkpoint.keras",  # removed after the reload
         log=RESULTS / "10_how_much_data_histories" / f"cnn_{point}.csv",
         batch_size=BATCH_SIZE,
         callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE)],
@@ -303,19 +272,11 @@ for repeat in range(REPEATS):
             start = time.perf_counter()
             accuracy = train(idx, point=f"{n}_per_class_repeat_{repeat}")
             seconds = time.perf_counter() - start
-            rows.append(
-                {
-                    "model": model_name,
-                    "per_class": n,
-                    "repeat": repeat,
-                    "val_accuracy": accuracy,
-                    "seconds": seconds,
-                }
-            )
+            rows.append((model_name, n, repeat, accuracy, seconds))
             print(
                 f"repeat {repeat}, {n:>5} per class, {model_name}: {accuracy:.3f} ({seconds:.1f} s)"
             )
-points = pd.DataFrame(rows)
+points = pd.DataFrame(rows, columns=["model", "per_class", "repeat", "val_accuracy", "seconds"])
 points.to_csv(RESULTS / "10_how_much_data.csv", index=False)
 
 # %% [markdown]
@@ -401,8 +362,7 @@ print(f"target: frozen VGG-16 features at {largest} photos per class, {target:.3
 if a <= target:
     print(
         f"power law: the CNN from scratch ({CNN_IMAGE_SIZE} px) levels off at {a:.3f}, "
-        f"below {target:.3f}: "
-        "by this fit no number of photos gets it there"
+        f"below {target:.3f}: by this fit no number of photos gets it there"
     )
     needed = rounded = np.inf
 else:
@@ -413,8 +373,7 @@ else:
         f"power law: the CNN from scratch ({CNN_IMAGE_SIZE} px) would need about "
         f"{rounded:,.0f} photos per class to reach {target:.3f} ({where} the "
         f"{min(SIZES)}-{largest} measured; about {float(f'{rounded / largest:.2g}'):,.0f} times "
-        f"the {largest} "
-        "the frozen features used)"
+        f"the {largest} the frozen features used)"
     )
     if a > 0.999:
         print(
@@ -437,7 +396,7 @@ else:
 # The sentences below are printed from the numbers; a "no" is as much a result as a "yes".
 
 # %%
-scratch, transfer = "CNN from scratch", "VGG-16 features + logistic regression"
+scratch, transfer = both = "CNN from scratch", "VGG-16 features + logistic regression"
 n1, n2 = sorted(SIZES)[:2]
 
 
@@ -447,13 +406,11 @@ def slope(model_name):
 
 effects = pd.DataFrame(
     {
-        "start (accuracy at smallest size)": [mean[m][n1] for m in (scratch, transfer)],
-        "slope (points per tenfold, smallest two sizes)": [
-            100 * slope(m) for m in (scratch, transfer)
-        ],
-        "asymptote (fitted a)": [fits[m][0] for m in (scratch, transfer)],
+        "start (accuracy at smallest size)": [mean[m][n1] for m in both],
+        "slope (points per tenfold, smallest two sizes)": [100 * slope(m) for m in both],
+        "asymptote (fitted a)": [fits[m][0] for m in both],
     },
-    index=[scratch, transfer],
+    index=list(both),
 )
 for effect, (base_value, transfer_value) in effects.items():
     verdict = "higher" if transfer_value > base_value else "not higher"
@@ -519,7 +476,8 @@ print(f"this notebook ran in {minutes:.1f} minutes ({len(points)} models trained
 # - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split; VGG-16 at
 #   `IMAGE_SIZE = 180`, `CNN_IMAGE_SIZE = 48`, `EPOCHS = 8`, `REPEATS = 3`): 3.0 minutes in the
 #   run of `BENCHMARKS.md` after notebook 04 (2-core AMD EPYC, nothing else running;
-#   2026-11-24), the pooled features read from notebook 04's files in 2 s, nearly all of the
-#   rest the 15 CNNs (a logistic regression takes under a second). Without notebook 04's files,
-#   VGG-16 first runs over the 4,000 photos (2.7 minutes in notebook 04 of the same run). The
-#   line printed above the takeaways is your own run's.
+#   2026-11-24), the VGG-16 features read from what notebook 04 had computed in 2 s, nearly
+#   all of the rest the 15 CNNs (a logistic regression takes under a second). When notebook 04
+#   has not run on the same photos with the same `IMAGE_SIZE` and `MIXED_PRECISION`, VGG-16
+#   first runs over the 4,000 photos (2.7 minutes in notebook 04 of the same run). The line
+#   printed above the takeaways is your own run's.

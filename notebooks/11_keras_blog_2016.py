@@ -65,8 +65,8 @@
 # and of `AUG_PASSES` augmented passes of them (the CPU route, explained in step 4).
 # `PREPROCESSING` is what happens to a photo before VGG-16: `"rescale"` divides by 255 as the
 # post does; `"vgg16"` is VGG-16's own `preprocess_input` (our change, discussed under "Data").
-# `WEIGHTS` and `MIXED_PRECISION` (`True`, `False` or `"auto"`, for the pass of blocks 1-4) as
-# in notebook 04.
+# `WEIGHTS` and `MIXED_PRECISION` (the dtype policy VGG-16 computes in: `"float32"`, or the
+# `"mixed_bfloat16"` that `run_all.py` passes where it measures faster) as in notebook 04.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/cats-vs-dogs"
@@ -84,29 +84,29 @@ FINE_TUNE_EPOCHS = 50
 ROUTE = "photos"
 PREPROCESSING = "rescale"
 AUG_PASSES = 2
-MIXED_PRECISION = False
+MIXED_PRECISION = "float32"
 
 # %%
+import utils  # noqa: F401 (first, before Keras: TensorFlow loads without its start-up messages)
+
+# isort: split
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
-from utils import augment, data, plots, pretrained, saving, training, vgg16_blocks
+from utils import augment, cache, data, plots, pretrained, saving, training
 
 keras.utils.set_random_seed(SEED)
-for folder in (MODELS_DIR, RESULTS_DIR, CACHE_DIR):
-    Path(folder).mkdir(parents=True, exist_ok=True)
 if ROUTE not in ("photos", "cached") or PREPROCESSING not in ("rescale", "vgg16"):
     raise ValueError(f"ROUTE {ROUTE!r}, PREPROCESSING {PREPROCESSING!r}: see the Setup")
-SIZE = (IMAGE_SIZE, IMAGE_SIZE)
-SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
+SIZE, SHAPE = (IMAGE_SIZE, IMAGE_SIZE), (IMAGE_SIZE, IMAGE_SIZE, 3)
 PREFIX = saving.model_prefix(DATA_DIR)  # "cats_dogs" on the Kaggle split
-BLOG_DIR = Path(CACHE_DIR) / "keras_blog_2016"  # the post's .npy files, under its names
+BLOG_DIR = Path(RESULTS_DIR) / "keras_blog_2016"  # the post's .npy files, under its names
 BLOG_DIR.mkdir(parents=True, exist_ok=True)
+Path(MODELS_DIR).mkdir(parents=True, exist_ok=True)
 TOP_WEIGHTS = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_top_model.weights.h5"
 FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 
@@ -119,7 +119,7 @@ FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 # | the post (Keras 2) | here (Keras 3) |
 # |---|---|
 # | `ImageDataGenerator(rescale=1./255)` | a `Rescaling(1 / 255)` layer in the model |
-# | `flow_from_directory(class_mode=None, shuffle=False)` | `tf.data` of the files, in order |
+# | `flow_from_directory(..., shuffle=False)` | `image_dataset_from_directory(shuffle=False)` |
 # | `predict_generator(generator, steps)` | `predict(dataset)` |
 # | `ImageDataGenerator(shear_range=0.2, ...)` | `RandomShear`, `RandomZoom`, `RandomFlip` |
 # | `optimizers.SGD(lr=1e-4, momentum=0.9)` | `SGD(learning_rate=1e-4, momentum=0.9)` |
@@ -131,11 +131,13 @@ FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 #
 # The post took the first 1,000 cats and the first 1,000 dogs of Kaggle's `train.zip` for
 # training and 400 more of each for validation. Our split's folders are already a random
-# sample of that archive (notebook 01), larger than the post's, so we choose
-# `TRAIN_PER_CLASS` photos per class in `train/` and `VALIDATION_PER_CLASS` in `validation/`
-# at random with `SEED` (the same photos on every run) and list them as `flow_from_directory`
-# lists a folder: class by class (`cat`, then `dog`), file names sorted within each class. A
-# split with fewer photos gives all it has.
+# sample of that archive (notebook 01), larger than the post's. We read each folder as
+# notebook 04 does, with `keras.utils.image_dataset_from_directory(..., shuffle=False)`, which
+# lists it as `flow_from_directory` did: class by class (`cat`, then `dog`), file names sorted
+# within each class. In that listing we choose `TRAIN_PER_CLASS` photos per class of `train/`
+# and `VALIDATION_PER_CLASS` of `validation/` at random with `SEED` (the same photos on every
+# run), and keep their positions, in listing order. A split with fewer photos gives all it
+# has.
 #
 # **Preprocessing.** The post divides the pixels by 255, in the bottleneck step and in the
 # fine-tuning. VGG-16's ImageNet weights were trained on other inputs: channels in BGR order
@@ -143,27 +145,33 @@ FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 # (`keras.applications.vgg16.preprocess_input`). The post's scaling still works (≈ 0.90 in its
 # run) but gives the filters values between 0 and 1, not centred, and in RGB order; notebook
 # 04 measures what that costs on our photos. `PREPROCESSING = "rescale"` (the default) is the
-# post's choice; `"vgg16"` is ours, and on a CPU it has a second reason: notebooks 04 and 05
-# cached the activations of blocks 1-4 for exactly that input, so this notebook reads them
-# instead of running VGG-16 again (the `cpu` profile uses it). Either way the preprocessing is
-# a layer inside the saved model, which takes raw photos in [0, 255].
+# post's choice; `"vgg16"` is ours, and on a CPU it has a second reason: notebook 04 ran
+# VGG-16 over these folders behind exactly that input, so step 1 loads its results instead of
+# running VGG-16 again (the `cpu` profile uses it). Either way the preprocessing is a layer
+# inside the saved model, which takes raw photos in [0, 255].
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")
 if len(class_names) != 2:
     raise ValueError(f"the post's recipe is binary (one sigmoid unit): classes {class_names}")
 rng = np.random.default_rng(SEED)
-paths, labels, rows, chosen = {}, {}, {}, {}
+datasets, labels, rows, chosen, y = {}, {}, {}, {}, {}
 for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_PER_CLASS)):
-    paths[split], labels[split], _ = data.list_images(Path(DATA_DIR) / split, class_names)
-    picked = [
-        np.sort(rng.permutation(np.flatnonzero(labels[split] == c))[:per_class])
-        for c in range(len(class_names))
-    ]
-    rows[split] = np.concatenate(picked)  # positions in the split's listing, class by class
-    chosen[split] = [paths[split][i] for i in rows[split]]
+    datasets[split] = keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / split,
+        image_size=SIZE,
+        batch_size=BATCH_SIZE,
+        shuffle=False,
+        class_names=class_names,
+    )
+    labels[split] = np.concatenate([batch for _, batch in datasets[split]])
+    members = [np.flatnonzero(labels[split] == c) for c in (0, 1)]
+    picked = [np.sort(rng.permutation(m)[:per_class]) for m in members]
+    rows[split] = np.concatenate(picked)  # positions in the folder's listing, class by class
+    chosen[split] = [datasets[split].file_paths[i] for i in rows[split]]
+    y[split] = labels[split][rows[split]]
     counts = {name: len(p) for name, p in zip(class_names, picked, strict=True)}
-    print(f"{split}: {counts} of {len(paths[split])} photos in the folder")
+    print(f"{split}: {counts} of {len(labels[split])} photos in the folder")
 
 # %% [markdown]
 # ## Step 1: bottleneck features, saved with `np.save`
@@ -174,13 +182,16 @@ for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_P
 # shuffle=False)`: no labels, in listing order. Computed once, they make every epoch of the top
 # model a matter of seconds.
 #
-# We compute them in two halves, with notebook 04's helpers (`utils/vgg16_blocks.py`): blocks 1-4,
-# the expensive part, once per photo, kept in `CACHE_DIR/vgg16_{IMAGE_SIZE}px/` with a key (weights,
-# files, size, precision) and reused when the key matches; block 5 on top. It is the same arithmetic
-# as `base.predict(photos)`, stored in float16 between the halves (and computed in bfloat16 where
-# `MIXED_PRECISION` chooses it). With `"vgg16"` preprocessing the files are notebook 04's, for every
-# photo of the split, and we take our rows out of them; with `"rescale"` they are this notebook's
-# own, for the chosen photos only. In today's Keras the post's step is, for one folder:
+# Our extractor is built as notebook 04 builds its own: a preprocessing layer (the post's x / 255
+# by default) → VGG-16, its dtype policy set to `MIXED_PRECISION` around the constructor. We run
+# it with `cache.predict`: `extractor.predict(dataset)` the first time, kept with `np.save`,
+# loaded with `np.load` whenever the model, its weights and the photos are the same.
+# `cache.predict` takes the dataset of a whole folder (its `file_paths` say which photos it
+# holds), not a list of chosen files, so it runs over every photo of the split and we take our
+# rows out of its result, in their order: with `"vgg16"` preprocessing that is notebook 04's
+# computation, loaded if 04 has run; with `"rescale"` it is computed once here. Our rows are then
+# saved as the post saves them, with `np.save` under its file names (in
+# `RESULTS_DIR/keras_blog_2016/`). In today's Keras the post's step is, for one folder:
 #
 # ```python
 # photos = keras.utils.image_dataset_from_directory(
@@ -191,32 +202,18 @@ for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_P
 # ```
 
 # %%
+keras.mixed_precision.set_global_policy(MIXED_PRECISION)
 base = keras.applications.VGG16(
     include_top=False, weights=pretrained.weights_file("vgg16", WEIGHTS), input_shape=SHAPE
 )
+keras.mixed_precision.set_global_policy("float32")
 if PREPROCESSING == "rescale":
     preprocess = keras.layers.Rescaling(1 / 255, name="rescale")
 else:
     preprocess = pretrained.preprocessing_layer("vgg16")
-sample = data.read_images(chosen["train"][:8], IMAGE_SIZE, raw=True)
-blocks = vgg16_blocks.Blocks(base, MIXED_PRECISION, sample, CACHE_DIR, BATCH_SIZE)
-if PREPROCESSING == "rescale":  # the same blocks 1-4, behind the post's x / 255
-    blocks.extractor = vgg16_blocks.extractor_for(base, blocks.precision, preprocess)
-
-
-def bottleneck(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """block4_pool and block5_pool of the chosen photos of `split`, in their order (cached)."""
-    if PREPROCESSING == "vgg16":  # notebook 04's files, for every photo of the split
-        every = blocks.activations(split, paths[split], labels[split])
-        return every[rows[split]], blocks.features(split, every)[rows[split]]
-    name = f"keras_blog_rescale_{split}"
-    own = blocks.activations(name, chosen[split], labels[split][rows[split]])
-    return own, blocks.features(name, own)
-
-
-activations = {}
-for split in rows:
-    activations[split], features = bottleneck(split)
+extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, base], name="extractor")
+for split, ds in datasets.items():
+    features = cache.predict(extractor, ds, f"{split}_features", CACHE_DIR)[rows[split]]
     np.save(BLOG_DIR / f"bottleneck_features_{split}.npy", features)
     print(f"saved {BLOG_DIR / f'bottleneck_features_{split}.npy'}: {features.shape}")
 
@@ -239,7 +236,7 @@ for split in rows:
 # at their own positions.
 
 # %%
-counts = {split: np.bincount(labels[split][rows[split]], minlength=2) for split in rows}
+counts = {split: np.bincount(y[split], minlength=2) for split in rows}
 file_order_labels = {split: np.repeat([0, 1], counts[split]) for split in rows}  # the post's
 for split in rows:
     from_folders = np.array([class_names.index(Path(p).parent.name) for p in chosen[split]])
@@ -249,31 +246,22 @@ for split in rows:
 
 saved = np.load(BLOG_DIR / "bottleneck_features_train.npy")
 first_and_last = np.array([0, counts["train"][0] - 1, counts["train"][0], len(saved) - 1])
-frozen = keras.Sequential([keras.Input(shape=SHAPE), preprocess, base], name="frozen_vgg16")
-again = frozen.predict(
-    data.read_images([chosen["train"][i] for i in first_and_last], IMAGE_SIZE, raw=True), verbose=0
-)
-flat = saved.reshape(len(saved), -1)
-nearest = np.array([((flat - a.reshape(1, -1)) ** 2).sum(axis=1).argmin() for a in again])
-print(
-    "photos recomputed at rows", first_and_last.tolist(), "-> nearest saved rows", nearest.tolist()
-)
-print(
-    "largest difference, relative to the largest feature:",
-    f"{np.abs(saved[first_and_last] - again).max() / np.abs(again).max():.1e}",
-)
+photos = data.read_images([chosen["train"][i] for i in first_and_last], IMAGE_SIZE, raw=True)
+again = extractor.predict(photos, verbose=0).astype("float32")
+nearest = np.array([((saved - a) ** 2).sum(axis=(1, 2, 3)).argmin() for a in again])
+print("recomputed rows", first_and_last.tolist(), "-> nearest saved rows", nearest.tolist())
+difference = np.abs(saved[first_and_last] - again).max() / np.abs(again).max()
+print(f"largest difference, relative to the largest feature: {difference:.1e}")
 assert (nearest == first_and_last).all(), "a saved row is not the photo at its position"
 
 # %% [markdown]
-# What `shuffle=True` would have done: the same files in the order a shuffled pipeline yields
-# them, against the labels rebuilt from the listing.
+# What `shuffle=True` would have done: the same files in a random order (`flow_from_directory`
+# draws a random permutation of the listing at every epoch), against the labels rebuilt from
+# the listing.
 
 # %%
-shuffled = tf.data.Dataset.from_tensor_slices(chosen["train"]).shuffle(
-    len(chosen["train"]), seed=SEED
-)
-shuffled_order = [Path(p.decode()).parent.name for p in shuffled.as_numpy_iterator()]
-wrong = np.array([class_names.index(name) for name in shuffled_order]) != file_order_labels["train"]
+order = np.random.default_rng(SEED).permutation(len(y["train"]))  # a shuffled listing
+wrong = y["train"][order] != file_order_labels["train"]
 print(f"shuffled order: {wrong.mean():.1%} of the rebuilt training labels would be wrong")
 
 # %% [markdown]
@@ -322,10 +310,8 @@ top_history = training.history_frame(top_history)
 top_facts = training.summarize(top_history)
 print(f"saved {TOP_WEIGHTS} after {len(top_history)} epochs ({top_seconds} s)")
 last = top_history.iloc[-1]
-print(
-    f"last epoch: validation accuracy {last['val_accuracy']:.4f}, training accuracy "
-    f"{last['accuracy']:.4f}; best validation accuracy {top_facts['best_val_accuracy']:.4f}"
-)
+print(f"last epoch: accuracy {last['accuracy']:.4f}, validation {last['val_accuracy']:.4f}")
+print(f"highest validation accuracy of any epoch: {top_facts['best_val_accuracy']:.4f}")
 fig = plots.plot_history(top_history, "Keras blog 2016: top model on bottleneck features")
 plots.save_figure(fig, Path(RESULTS_DIR) / "11_keras_blog_top_model.png")
 top_history.to_csv(Path(RESULTS_DIR) / "11_keras_blog_top_model_history.csv", index=False)
@@ -355,14 +341,10 @@ top_model.load_weights(TOP_WEIGHTS)  # the weights of step 2
 for layer in base.layers[:15]:  # input + blocks 1-4: 1 + 3 + 3 + 4 + 4 layers
     layer.trainable = False
 print("trainable:", [layer.name for layer in base.layers if layer.trainable and layer.weights])
-
 inputs = keras.Input(shape=SHAPE, name="image")
 model = keras.Model(inputs, top_model(base(preprocess(inputs))), name="keras_blog_vgg16_block5")
-model.compile(
-    loss="binary_crossentropy",
-    optimizer=keras.optimizers.SGD(learning_rate=1e-4, momentum=0.9),
-    metrics=["accuracy"],
-)
+sgd = keras.optimizers.SGD(learning_rate=1e-4, momentum=0.9)
+model.compile(loss="binary_crossentropy", optimizer=sgd, metrics=["accuracy"])
 print(pretrained.count_params(model))
 
 # %% [markdown]
@@ -370,23 +352,22 @@ print(pretrained.count_params(model))
 # kernel is the product of that layer's input, `block4_pool`, with the gradient arriving from
 # above, so, other things equal, the same learning rate moves block 5 further when that input
 # is larger. The post chose 1e-4 for photos divided by 255. The
-# cell below measures, on the 8 sample photos, how large `block4_pool` is behind each
+# cell below measures, on 8 training photos, how large `block4_pool` is behind each
 # preprocessing: with `PREPROCESSING = "vgg16"` the post's 1e-4 is a larger step than it was
 # in the post. We keep the post's value; the results table shows what it did in this run.
 
 # %%
+blocks1_4 = keras.Model(base.input, base.get_layer("block4_pool").output, name="blocks1_4")
+sample = data.read_images(chosen["train"][:8], IMAGE_SIZE, raw=True)
 scale = {}
 for name, layer in (
     ("x / 255", keras.layers.Rescaling(1 / 255)),
     ("preprocess_input", pretrained.preprocessing_layer("vgg16")),
 ):
-    front = vgg16_blocks.extractor_for(base, "float32", layer)
-    scale[name] = float(np.abs(front.predict(sample, verbose=0)).mean())
-print(
-    f"mean |block4_pool| on {len(sample)} photos: x / 255 {scale['x / 255']:.2f}, "
-    f"preprocess_input {scale['preprocess_input']:.1f} "
-    f"({scale['preprocess_input'] / scale['x / 255']:.0f} times larger)"
-)
+    front = keras.Sequential([keras.Input(shape=SHAPE), layer, blocks1_4])
+    scale[name] = float(np.abs(front.predict(sample, verbose=0).astype("float32")).mean())
+    print(f"mean |block4_pool| on {len(sample)} photos behind {name}: {scale[name]:.2f}")
+print(f"preprocess_input: {scale['preprocess_input'] / scale['x / 255']:.0f} times larger")
 
 # %% [markdown]
 # The post's augmentation for fine-tuning: shear 0.2 (radians in the Keras of 2016), zoom 0.2,
@@ -395,19 +376,13 @@ print(
 # maps them, given the post's values.
 
 # %%
-POST_AUGMENTATION = dict(
-    shear_range=0.2,
-    zoom_range=0.2,
-    horizontal_flip=True,
-    rotation_range=0,
-    width_shift_range=0,
-    height_shift_range=0,
-)
+POST_AUGMENTATION = dict(shear_range=0.2, zoom_range=0.2, horizontal_flip=True)
+NOT_IN_THE_POST = dict(rotation_range=0, width_shift_range=0, height_shift_range=0)
 
 
 def post_augmentation(seed: int) -> keras.Sequential:
     """The post's random shear, zoom and flip, as Keras layers (training photos only)."""
-    return augment.book_augmentation(**POST_AUGMENTATION, fill_mode="nearest", seed=seed)
+    return augment.book_augmentation(**POST_AUGMENTATION, **NOT_IN_THE_POST, seed=seed)
 
 
 print([type(layer).__name__ for layer in post_augmentation(SEED).layers])
@@ -420,76 +395,58 @@ print([type(layer).__name__ for layer in post_augmentation(SEED).layers])
 # photos, as the post's `steps_per_epoch = 2000 // 16`.
 #
 # **On cached activations (`ROUTE = "cached"`, the CPU route).** Blocks 1-4 are frozen, so for
-# each photo their output `block4_pool` is the same at every epoch: step 1 already computed it.
-# Training block 5 and the top model on it is the same arithmetic as training on the photos
-# with blocks 1-4 frozen, without running those blocks at every step (notebook 06, step 3,
-# explains it in full). What it gives up: augmentation becomes `AUG_PASSES` fixed augmented
-# versions of each training photo, computed once through blocks 1-4, instead of a new random
-# version at every epoch, and `AUG_PASSES = 0` (the `cpu` profile, to stay within minutes)
-# means no augmentation at all. Each epoch draws as many batches as the training photos fill,
-# from the plain activations and those passes together. The model trained here is block 5 (the very
-# layers of `base`, not a copy) and the top model, so `model` above holds the result.
+# each photo their output `block4_pool` is the same at every epoch. `cache.predict` of the
+# model preprocessing → blocks 1-4 gives it without running them: step 1 kept it on its way to
+# block 5 (in float16). Training block 5 and the top model on it is the same arithmetic as
+# training on the photos with blocks 1-4 frozen, without running those blocks at every step
+# (notebook 06, step 3, explains it in full). What it gives up: augmentation becomes
+# `AUG_PASSES` fixed augmented versions of each training photo, computed once through blocks
+# 1-4 (`cache.predict(..., augment=...)`), instead of a new random version at every epoch, and
+# `AUG_PASSES = 0` (the `cpu` profile, to stay within minutes) means no augmentation at all.
+# Each epoch draws as many batches as the training photos fill, from the plain activations and
+# those passes together. The model trained here is block 5 (the very layers of `base`, not a
+# copy) and the top model, so `model` above holds the result.
 
 # %%
-fine_facts, fine_seconds = {}, 0.0
+fine_facts, fine_seconds, start = {}, 0.0, time.perf_counter()
 if FINE_TUNE_EPOCHS and ROUTE == "photos":
-    y = {split: labels[split][rows[split]] for split in rows}
+    augmented = post_augmentation(SEED)
     train_ds = data.image_dataset(
-        chosen["train"],
-        y["train"],
-        SIZE,
-        BATCH_SIZE,
-        shuffle=True,
-        seed=SEED,
-        augment=post_augmentation(SEED),
+        chosen["train"], y["train"], SIZE, BATCH_SIZE, shuffle=True, seed=SEED, augment=augmented
     )
     val_ds = data.image_dataset(chosen["validation"], y["validation"], SIZE, BATCH_SIZE)
-    start = time.perf_counter()
     history = model.fit(train_ds, validation_data=val_ds, epochs=FINE_TUNE_EPOCHS, verbose=2)
-    fine_seconds = round(time.perf_counter() - start, 1)
 
 if FINE_TUNE_EPOCHS and ROUTE == "cached":
-    y_train = labels["train"][rows["train"]]
+    front = keras.Sequential([keras.Input(shape=SHAPE), preprocess, blocks1_4])
+
+    def block4_pool(split: str, name: str, augmentation=None) -> np.ndarray:
+        """Blocks 1-4 on the split's photos (augmented if asked), our rows (cache.predict)."""
+        every = cache.predict(front, datasets[split], name, CACHE_DIR, augment=augmentation)
+        return every[rows[split]]
+
+    activations = {split: block4_pool(split, f"{split}_block4_pool") for split in rows}
     passes = [activations["train"]] + [
-        blocks.activations(
-            f"keras_blog_{PREPROCESSING}_train_aug{k}",
-            chosen["train"],
-            y_train,
-            post_augmentation(SEED + 1000 * (k + 1)),
-        )
+        block4_pool("train", f"train_post_aug{k}", post_augmentation(SEED + 1000 * (k + 1)))
         for k in range(AUG_PASSES)
     ]
-    all_x, all_y = tf.constant(np.concatenate(passes)), tf.constant(np.tile(y_train, len(passes)))
-    print(f"{len(passes)} versions of {len(y_train)} training photos:", tuple(all_x.shape))
-    train_batches = (
-        tf.data.Dataset.range(len(all_y))
-        .shuffle(len(all_y), seed=SEED)
-        .repeat()
-        .batch(BATCH_SIZE)
-        .map(lambda i: (tf.cast(tf.gather(all_x, i), "float32"), tf.gather(all_y, i)))
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    on_activations = keras.Sequential([blocks.block5, top_model], name="block5_on_activations")
-    on_activations.compile(
-        loss="binary_crossentropy",
-        optimizer=keras.optimizers.SGD(learning_rate=1e-4, momentum=0.9),
-        metrics=["accuracy"],
-    )
-    print(pretrained.count_params(on_activations))
-    start = time.perf_counter()
+    print(f"{len(passes)} versions of {len(y['train'])} training photos:", passes[0].shape[1:])
+    block5 = [layer for layer in base.layers if layer.name.startswith("block5")]
+    on_activations = keras.Sequential([keras.Input(shape=passes[0].shape[1:]), *block5, top_model])
+    # the post's compile; its optimizer too (`model` itself does not train on this route)
+    on_activations.compile(loss="binary_crossentropy", optimizer=sgd, metrics=["accuracy"])
     history = on_activations.fit(
-        train_batches,
-        steps_per_epoch=-(-len(y_train) // BATCH_SIZE),
-        validation_data=(
-            activations["validation"].astype("float32"),
-            labels["validation"][rows["validation"]],
-        ),
+        np.concatenate(passes),
+        np.tile(y["train"], len(passes)),  # every version keeps its photo's label
+        batch_size=BATCH_SIZE,
+        steps_per_epoch=-(-len(y["train"]) // BATCH_SIZE),  # as many batches as the photos fill
+        validation_data=(activations["validation"], y["validation"]),
         epochs=FINE_TUNE_EPOCHS,
         verbose=2,
     )
-    fine_seconds = round(time.perf_counter() - start, 1)
 
 if FINE_TUNE_EPOCHS:
+    fine_seconds = round(time.perf_counter() - start, 1)
     fine_history = training.history_frame(history)
     fine_facts = training.summarize(fine_history)
     fig = plots.plot_history(fine_history, f"Keras blog 2016: block 5 fine-tuned ({ROUTE})")
@@ -520,6 +477,7 @@ if FINE_TUNE_EPOCHS:
         "little data, The Keras Blog, 2016",
         route=ROUTE,
         preprocessing=PREPROCESSING,
+        features_precision=MIXED_PRECISION,
         learning_rate=1e-4,
         optimizer="SGD, momentum 0.9",
         unfrozen_blocks=["block5"],
@@ -534,11 +492,9 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
     few = slice(0, 2 * BATCH_SIZE)
     photos = data.read_images(chosen["validation"][few], IMAGE_SIZE, raw=True)
     on_photos = model.predict(photos, verbose=0)
-    on_cache = on_activations.predict(activations["validation"][few].astype("float32"), verbose=0)
-    print(
-        "saved model on photos vs trained model on cached activations, largest difference in "
-        f"probability: {np.abs(on_photos - on_cache).max():.2e}"
-    )
+    on_cache = on_activations.predict(activations["validation"][few], verbose=0)
+    print("the saved model on photos against the trained one on their cached activations:")
+    print(f"largest difference in probability: {np.abs(on_photos - on_cache).max():.2e}")
 
 # %% [markdown]
 # ## Results: the post's figures beside ours
@@ -553,34 +509,27 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
 fine_route = {"photos": "photos, augmented every epoch", "cached": "cached block4_pool"}[ROUTE]
 if ROUTE == "cached":
     fine_route += f", {AUG_PASSES} augmented passes"
+fine_route = fine_route if FINE_TUNE_EPOCHS else "not run"
+stages = {  # the stage: the post's figure, our run's facts, what it trained on
+    "frozen VGG-16 + top model (bottleneck features)": ("≈ 0.90", top_facts, "cached features"),
+    "block 5 fine-tuned, SGD": ("≈ 0.94", fine_facts, fine_route),
+}
 results = pd.DataFrame(
-    [
-        {
-            "stage": "frozen VGG-16 + top model (bottleneck features)",
-            "the post's validation accuracy (2016)": "≈ 0.90",
-            "our validation accuracy, last epoch": top_history["val_accuracy"].iloc[-1],
-            "our highest validation accuracy, any epoch": top_facts["best_val_accuracy"],
-            "epochs": len(top_history),
-            "route": "cached features",
-        },
-        {
-            "stage": "block 5 fine-tuned, SGD",
-            "the post's validation accuracy (2016)": "≈ 0.94",
-            "our validation accuracy, last epoch": fine_facts.get("final_val_accuracy"),
-            "our highest validation accuracy, any epoch": fine_facts.get("best_val_accuracy"),
-            "epochs": fine_facts.get("epochs", 0),
-            "route": fine_route if FINE_TUNE_EPOCHS else "not run",
-        },
-    ]
-).set_index("stage")
+    {
+        "the post's validation accuracy (2016)": post,
+        "our validation accuracy, last epoch": facts.get("final_val_accuracy"),
+        "our highest validation accuracy, any epoch": facts.get("best_val_accuracy"),
+        "epochs": facts.get("epochs", 0),
+        "route": route,
+    }
+    for post, facts, route in stages.values()
+).set_index(pd.Index(list(stages), name="stage"))
 results["preprocessing"] = PREPROCESSING
 results["train / validation photos"] = f"{len(rows['train'])} / {len(rows['validation'])}"
 results.to_csv(Path(RESULTS_DIR) / "11_keras_blog_2016.csv")
 if FINE_TUNE_EPOCHS:
     gain = fine_facts["final_val_accuracy"] - top_history["val_accuracy"].iloc[-1]
-    print(
-        f"fine-tuning changed our last-epoch validation accuracy by {gain:+.4f} (the post: +0.04)"
-    )
+    print(f"fine-tuning moved our last-epoch validation accuracy by {gain:+.4f} (the post: +0.04)")
     losses = top_history["val_loss"].iloc[-1], fine_history["val_loss"].iloc[-1]
     print("and our validation loss from {:.3f} to {:.3f}".format(*losses))
 results.round(4)
@@ -606,8 +555,8 @@ results.round(4)
 # at 150 px) on a GPU: not measured here. `cpu` profile on 2 CPU cores (`"vgg16"`
 # preprocessing, cached route at 180 px, no augmented pass, 2 epochs of block 5), after
 # notebooks 04 and 05: 4.2 minutes in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else
-# running; 2026-11-24); blocks 1-4 were read from notebook 04's files. An earlier run of the
-# same settings at 150 px on the same machine shared with other jobs (load average 6 to 8)
-# took 5.8 minutes. `"rescale"` on a CPU adds one pass of blocks 1-4 over the 2,800 chosen
-# photos (at notebook 04's speed some 2 to 3 minutes, our estimate), and each augmented pass
-# one over the 2,000 training photos.
+# running; 2026-11-24); VGG-16's results were read from what notebook 04 had computed. An
+# earlier run of the same settings at 150 px on the same machine shared with other jobs (load
+# average 6 to 8) took 5.8 minutes. `"rescale"` on a CPU adds one pass of VGG-16 over the 4,000
+# photos of the two folders (all of them: see step 1), about the 2.7 minutes notebook 04's pass
+# took in that run, and each augmented pass one of blocks 1-4 over the 3,000 training photos.

@@ -1,117 +1,192 @@
-"""utils.cache: readable .npy files with their key beside them; stale or damaged means a miss."""
+"""utils.cache.predict: model.predict once, np.load after; never stale, shared frozen blocks."""
 
 from __future__ import annotations
 
-import json
 import os
+import time
 
+import keras
 import numpy as np
 import pytest
 
+from tests.conftest import make_class_folders
 from utils import cache
+
+SIZE = 16
 
 
 @pytest.fixture
-def features():
-    return np.random.default_rng(0).normal(size=(6, 2, 2, 8)).astype("float32")
+def photos(tmp_path):
+    return make_class_folders(
+        tmp_path / "train", {"cat": (200, 60, 40), "dog": (40, 60, 200)}, per_class=5
+    )
 
 
-def test_hit_returns_what_was_saved(tmp_path, features):
-    path = tmp_path / "vgg16_64px" / "train_features.npy"
-    key = cache.key(model="abc", files="def", image_size=64)
-    assert cache.load(path, key) is None, "nothing saved yet: a miss"
-    assert cache.save(path, features, key) == path
-    np.testing.assert_array_equal(cache.load(path, key), features)
-    # the file is a plain .npy anyone can read, the key plain JSON beside it
-    np.testing.assert_array_equal(np.load(path), features)
-    key_file = tmp_path / "vgg16_64px" / "train_features.key.json"
-    assert cache.key_path(path) == key_file
-    assert json.loads(key_file.read_text()) == {"files": "def", "image_size": 64, "model": "abc"}
-    loaded = cache.load(path, key, mmap=True)
-    assert isinstance(loaded, np.memmap) and np.array_equal(loaded, features)
+def dataset(folder, size=SIZE):
+    return keras.utils.image_dataset_from_directory(
+        folder, image_size=(size, size), batch_size=4, shuffle=False, verbose=False
+    )
 
 
-@pytest.mark.parametrize("change", [{"model": "xyz"}, {"image_size": 150}, {"extra": 1}])
-def test_changed_key_is_a_miss(tmp_path, features, change):
-    path = tmp_path / "train_features.npy"
-    key = cache.key(model="abc", image_size=64)
-    cache.save(path, features, key)
-    assert cache.load(path, cache.key(**{**key, **change})) is None
-    # and saving under the new key replaces both files
-    cache.save(path, features[:2], cache.key(**{**key, **change}))
-    assert cache.load(path, key) is None
-    assert cache.load(path, cache.key(**{**key, **change})).shape == (2, 2, 2, 8)
+def blocks(seed=0, size=SIZE, policy="float32"):
+    """A small VGG-like chain: 'blocks 1-4' ending at a layer named block4_pool, then 'block 5'."""
+    keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        base = keras.Sequential(
+            [
+                keras.Input((size, size, 3)),
+                keras.layers.Rescaling(1 / 255),
+                keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="block4_conv1"),
+                keras.layers.MaxPooling2D(2, name="block4_pool"),
+                keras.layers.Conv2D(6, 3, padding="same", activation="relu", name="block5_conv1"),
+                keras.layers.MaxPooling2D(2, name="block5_pool"),
+            ],
+            name="vgg",
+        )
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return base
 
 
-def test_key_is_json_normalised():
-    # tuples become lists, keys are sorted, paths and other objects their str()
-    assert cache.key(size=(64, 64), b=1, a=2) == {"a": 2, "b": 1, "size": [64, 64]}
-    assert cache.key(path=cache.key_path("x.npy")) == {"path": "x.key.json"}
+def stored(cache_dir, name):
+    return sorted((cache_dir / "features").glob(f"{name}-*.npy"))
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "bad_key", "no_key"])
-def test_damaged_file_is_a_miss(tmp_path, features, damage):
-    path = tmp_path / "train_features.npy"
-    key = cache.key(model="abc")
-    cache.save(path, features, key)
-    if damage == "truncated":
-        path.write_bytes(path.read_bytes()[:100])
-    elif damage == "garbage":
-        path.write_bytes(b"not an npy file at all")
-    elif damage == "bad_key":
-        cache.key_path(path).write_text("{ half a json")
-    else:
-        cache.key_path(path).unlink()
-    assert cache.load(path, key) is None
-    cache.save(path, features, key)  # recomputed and overwritten
-    np.testing.assert_array_equal(cache.load(path, key), features)
+def test_first_call_is_predict_then_a_load(tmp_path, photos, capsys):
+    ds, model = dataset(photos), blocks()
+    first = cache.predict(model, ds, "train_features", tmp_path)
+    np.testing.assert_allclose(first, model.predict(ds, verbose=0), rtol=2e-3, atol=2e-3)
+    (path,) = stored(tmp_path, "train_features")
+    np.testing.assert_array_equal(np.load(path), first)  # a plain .npy anyone can np.load
+    assert path.with_suffix(".json").is_file()
+    written = path.stat().st_mtime_ns
+    again = cache.predict(model, ds, "train_features", tmp_path)
+    np.testing.assert_array_equal(again, first)
+    assert path.stat().st_mtime_ns == written
+    out = capsys.readouterr().out
+    assert "train_features: (10, 4, 4, 6) computed" in out
+    assert "train_features: (10, 4, 4, 6) loaded from the cache" in out
 
 
-def test_atomic_save_leaves_no_temp_files(tmp_path, features):
-    folder = tmp_path / "cache"
-    for i in range(3):
-        cache.save(folder / "a_features.npy", features * i, cache.key(i=i))
-    assert sorted(p.name for p in folder.iterdir()) == ["a_features.key.json", "a_features.npy"]
+@pytest.mark.parametrize("change", ["weights", "photo", "new photo", "size", "precision"])
+def test_any_change_of_what_it_depends_on_computes_anew(tmp_path, photos, capsys, change):
+    model = blocks()
+    before = cache.predict(model, dataset(photos), "x", tmp_path)
+    ds = dataset(photos)
+    if change == "weights":
+        model = blocks(seed=1)
+    elif change == "photo":  # same name, other content
+        first = sorted((photos / "cat").iterdir())[0]
+        first.write_bytes(sorted((photos / "dog").iterdir())[0].read_bytes())
+        os.utime(first, ns=(time.time_ns(), time.time_ns() + 10**9))
+        ds = dataset(photos)
+    elif change == "new photo":
+        make_class_folders(photos, {"cat": (10, 200, 10)}, per_class=6)
+        ds = dataset(photos)
+    elif change == "size":
+        model, ds = blocks(size=24), dataset(photos, size=24)
+    elif change == "precision":
+        model = blocks(policy="mixed_bfloat16")
+    capsys.readouterr()
+    after = cache.predict(model, ds, "x", tmp_path)
+    assert "computed" in capsys.readouterr().out
+    assert len(stored(tmp_path, "x")) == 2, "the earlier result stays under its own id"
+    if change != "precision":
+        assert after.shape != before.shape or not np.allclose(after, before)
 
 
-def test_failed_save_leaves_no_temp_file_and_no_key(tmp_path, monkeypatch, features):
-    path = tmp_path / "a_features.npy"
-    cache.save(path, features, cache.key(v=1))
+def test_frozen_blocks_run_once_for_every_model_that_shares_them(tmp_path, photos, capsys):
+    ds, base = dataset(photos), blocks()
+    features = cache.predict(base, ds, "train_features", tmp_path)
+    (shared,) = stored(tmp_path, "train_features.block4_pool")
+    assert np.load(shared).dtype == np.float16
 
-    def broken_save(handle, array):
-        handle.write(b"partial")
-        raise OSError("disk full")
+    # a model ending at block4_pool (same layers and weights) gets the stored activations
+    up_to_4 = keras.Sequential([keras.Input((SIZE, SIZE, 3)), *base.layers[:3]])
+    activations = cache.predict(up_to_4, ds, "train_block4_pool", tmp_path)
+    np.testing.assert_array_equal(activations, np.load(shared))
+    assert "train_block4_pool: (10, 8, 8, 4) loaded from the cache" in capsys.readouterr().out
 
-    monkeypatch.setattr(np, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
-        cache.save(path, features, cache.key(v=2))
-    assert [p.name for p in tmp_path.iterdir()] == ["a_features.npy"], "no temp file, no key"
-    monkeypatch.undo()
-    assert cache.load(path, cache.key(v=1)) is None, "an array without its key is never used"
-    assert cache.load(path, cache.key(v=2)) is None
-
-
-def test_fingerprints(tmp_path):
-    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
-    a.write_bytes(b"1")
-    b.write_bytes(b"22")
-    first = cache.files_fingerprint([a, b])
-    assert cache.files_fingerprint([a, b]) == first
-    assert cache.files_fingerprint([b, a]) != first, "the order of the files matters"
-    os.utime(a, ns=(1, 1))
-    assert cache.files_fingerprint([a, b]) != first, "a touched file changes the key"
-    x = np.arange(6, dtype="float32")
-    assert cache.array_fingerprint(x) == cache.array_fingerprint(x.copy())
-    assert cache.array_fingerprint(x) != cache.array_fingerprint(x.reshape(2, 3))
-    assert cache.array_fingerprint(x) != cache.array_fingerprint(x.astype("float64"))
+    # a model with a head on the same base, saved and loaded back: only the rest is computed
+    head = keras.Sequential([keras.Input((4, 4, 6)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    inputs = keras.Input((SIZE, SIZE, 3))
+    model = keras.Model(inputs, head(base(inputs)))
+    model.save(tmp_path / "m.h5")
+    loaded = keras.models.load_model(tmp_path / "m.h5", compile=False)
+    scores = cache.predict(loaded, ds, "test_m", tmp_path)
+    assert "computed from the stored block4_pool" in capsys.readouterr().out
+    np.testing.assert_allclose(scores, head.predict(features, verbose=0), rtol=1e-2, atol=1e-2)
+    assert len(stored(tmp_path, "*.block4_pool")) == 1
 
 
-def test_weights_fingerprint_follows_the_values():
-    import keras
+def test_augmented_passes_are_keyed_by_the_augmentation(tmp_path, photos, capsys):
+    ds, model = dataset(photos), blocks()
 
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
-    first = cache.weights_fingerprint(model)
-    assert cache.weights_fingerprint(model) == first
-    kernel, bias = model.get_weights()
-    model.set_weights([kernel, bias + 1])
-    assert cache.weights_fingerprint(model) != first
+    def flip(seed):
+        return keras.Sequential([keras.layers.RandomFlip("horizontal", seed=seed)])
+
+    a = cache.predict(model, ds, "aug0", tmp_path, augment=flip(1))
+    b = cache.predict(model, ds, "aug1", tmp_path, augment=flip(2))
+    assert len(stored(tmp_path, "aug0")) == len(stored(tmp_path, "aug1")) == 1
+    plain = cache.predict(model, ds, "plain", tmp_path)
+    assert not (np.array_equal(a, plain) and np.array_equal(b, plain))
+    capsys.readouterr()
+    np.testing.assert_array_equal(
+        cache.predict(model, ds, "aug0", tmp_path, augment=flip(1)), a
+    )  # the same settings, built anew: a hit
+    assert "loaded from the cache" in capsys.readouterr().out
+
+
+def test_arrays_are_keyed_by_content(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    first = cache.predict(model, x, "rows", tmp_path)
+    np.testing.assert_allclose(first, model.predict(x, verbose=0), rtol=1e-6)
+    cache.predict(model, x + 1, "rows", tmp_path)
+    assert len(stored(tmp_path, "rows")) == 2
+
+
+def test_a_damaged_file_is_recomputed_with_one_line(tmp_path, photos, capsys):
+    ds, model = dataset(photos), blocks()
+    good = cache.predict(model, ds, "x", tmp_path)
+    (path,) = stored(tmp_path, "x")
+    path.write_bytes(b"")  # a disk-full moment
+    again = cache.predict(model, ds, "x", tmp_path)
+    np.testing.assert_array_equal(again, good)
+    out = capsys.readouterr().out
+    assert f"cache: {path.name} is damaged" in out and "computing it again" in out
+    assert np.load(path).shape == good.shape
+
+
+def test_leftovers_of_dead_writers_are_removed(tmp_path, photos):
+    store = tmp_path / "features"
+    store.mkdir()
+    old = store / ".x-0123.npy.abc.tmp"
+    old.write_bytes(b"0" * 100)
+    os.utime(old, (time.time() - 2 * cache.STALE_SECONDS,) * 2)
+    fresh = store / ".y-0123.npy.def.tmp"  # a writer still at work
+    fresh.write_bytes(b"0")
+    cache.predict(blocks(), dataset(photos), "x", tmp_path)
+    assert not old.exists() and fresh.exists()
+
+
+def test_a_dataset_that_names_no_files_is_refused(tmp_path):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices(np.zeros((2, SIZE, SIZE, 3), "float32")).batch(2)
+    with pytest.raises(TypeError, match="image_dataset_from_directory"):
+        cache.predict(blocks(), ds, "x", tmp_path)
+
+
+def test_chain_opens_nested_straight_models_and_keeps_others_whole():
+    base = blocks()
+    inputs = keras.Input((SIZE, SIZE, 3))
+    model = keras.Model(inputs, keras.layers.Flatten()(base(inputs)))
+    assert [layer.name for layer in cache.chain(model)] == [
+        *(layer.name for layer in base.layers),
+        model.layers[-1].name,
+    ]
+    a = keras.Input((4,))
+    branchy = keras.Model(a, keras.layers.Add()([keras.layers.Dense(4)(a), a]))
+    assert cache.chain(branchy) == [branchy]

@@ -2,30 +2,66 @@
 
 from __future__ import annotations
 
-import json
 import re
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import least_squares
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from tests.conftest import cell_text
+from tests.vgg16_notebooks import from_cache
+from utils import cache, pretrained
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
-SIZES, REPEATS = [3, 6, 10], 2
+SIZES, REPEATS, SEED = [3, 6, 10], 2, 42
 SCRATCH, TRANSFER = "CNN from scratch", "VGG-16 features + logistic regression"
+SIZE = 32  # VGG-16's bottleneck features are 1 x 1 x 512 at 32 px
+
+
+def notebook_04_features(workspace, split: str) -> np.ndarray:
+    """A split's bottleneck features as notebook 04 computes them: VGG-16 built under the
+    float32 policy, frozen, behind its preprocessing layer, through ``cache.predict``."""
+    shape = (SIZE, SIZE, 3)
+    keras.mixed_precision.set_global_policy("float32")
+    weights = pretrained.weights_file("vgg16", workspace.weights)
+    conv_base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=shape)
+    conv_base.trainable = False
+    preprocess = pretrained.preprocessing_layer("vgg16")
+    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, conv_base])
+    ds = keras.utils.image_dataset_from_directory(
+        workspace.data / split, image_size=(SIZE, SIZE), batch_size=8, shuffle=False
+    )
+    return cache.predict(extractor, ds, f"{split}_features", workspace.cache)
+
+
+def subset(labels: np.ndarray, repeat: int, size: int) -> np.ndarray:
+    """The training rows the notebook draws for one repeat and size (its seeded loop)."""
+    rng = np.random.default_rng(SEED + repeat)
+    order = [rng.permutation(np.flatnonzero(labels == c)) for c in (0, 1)]
+    for n in SIZES:
+        idx = rng.permutation(np.concatenate([members[:n] for members in order]))
+        if n == size:
+            return idx
+    raise ValueError(size)
 
 
 def test_notebook_10_how_much_data(workspace, run_notebook):
+    # with the real weights, notebook 04's training features are in the cache before 10 runs
+    # (random weights differ from one process to the next: then 10 computes both splits)
+    primed = notebook_04_features(workspace, "train") if workspace.weights else None
     nb = run_notebook(
         "10",
         DATA_DIR=str(workspace.data),
         RESULTS_DIR=str(workspace.results),
         CACHE_DIR=str(workspace.cache),
         WEIGHTS=workspace.weights,
-        IMAGE_SIZE=32,
+        IMAGE_SIZE=SIZE,
         CNN_IMAGE_SIZE=32,
         BATCH_SIZE=8,
         EPOCHS=1,
@@ -74,19 +110,38 @@ def test_notebook_10_how_much_data(workspace, run_notebook):
     assert re.search(conclusion, text)
     assert "start (accuracy at smallest size)" in text and "asymptote (fitted a)" in text
 
-    # pooled VGG-16 features cached under readable names with their keys; no test split read
-    folder = workspace.cache / "vgg16_32px"
-    for split, n in (("train", 40), ("validation", 20)):
-        x = np.load(folder / f"{split}_pooled.npy")
-        assert x.shape == (n, 512)
-        assert {"files", "image_size", "model"} <= json.loads(
-            (folder / f"{split}_pooled.key.json").read_text()
-        ).keys()
-    assert "computed from the photos" in text
+    # the features come from cache.predict with notebook 04's extractor: what 04 computed is
+    # loaded, the rest computed and kept for the next run; each photo's 512 maps averaged
+    train, validation = (
+        from_cache(workspace, "train_features"),
+        from_cache(workspace, "validation_features"),
+    )
+    assert train.shape == (40, 1, 1, 512) and validation.shape == (20, 1, 1, 512)
+    assert "validation_features: (20, 1, 1, 512) computed" in text
+    if primed is not None:
+        assert "train_features: (40, 1, 1, 512) loaded from the cache" in text
+        np.testing.assert_array_equal(train, primed)
+    else:
+        assert "train_features: (40, 1, 1, 512) computed" in text
+    assert "{'train': (40, 512), 'validation': (20, 512)}" in text
+    # a logistic-regression point of the table, recomputed from the cached features: the same
+    # training rows (the notebook's seeded draw), the maps averaged, C = 0.1
+    labels = np.repeat([0, 1], 20)  # class by class, as image_dataset_from_directory lists them
+    val_labels = np.repeat([0, 1], 10)
+    for repeat in range(REPEATS):
+        idx = subset(labels, repeat, max(SIZES))
+        probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=3000))
+        probe.fit(train.mean(axis=(1, 2))[idx], labels[idx])
+        score = probe.score(validation.mean(axis=(1, 2)), val_labels)
+        point = points.query("model == @TRANSFER and per_class == @SIZES[-1] and repeat == @repeat")
+        assert point["val_accuracy"].item() == pytest.approx(score)
+
     # the CNN's points were trained with notebook 02's recipe: one CSVLogger history each,
-    # early stopping after at most EPOCHS, and the checkpoint removed after the reload
+    # early stopping after at most EPOCHS, and the run-private checkpoint removed after the
+    # reload; nothing but cache.predict's features in the cache, no test photo read
     histories = sorted((workspace.results / "10_how_much_data_histories").glob("cnn_*.csv"))
     assert len(histories) == len(SIZES) * REPEATS
     assert all(len(pd.read_csv(h)) == 1 for h in histories)  # EPOCHS=1
-    assert not list((workspace.cache / "checkpoints").iterdir())
+    assert not list(workspace.results.rglob("*.keras"))
+    assert [p.name for p in workspace.cache.iterdir()] == ["features"]
     assert not list(workspace.cache.rglob("test_*"))

@@ -11,15 +11,40 @@ import pandas as pd
 import pytest
 
 from tests.conftest import assert_loads_without_utils, cell_text
-from tests.vgg16_notebooks import ACTIVATIONS, ATOL_FLOAT16, FEATURES, parameters, saved
-from utils import data
+from tests.vgg16_notebooks import ACTIVATIONS, ATOL_FLOAT16, FEATURES, SIZE, from_cache, parameters
+from tests.vgg16_notebooks import saved as saved_model
+from utils import cache, data, pretrained
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 TOP = "cats_dogs_keras_blog_top_model.weights.h5"
 FINETUNED = "cats_dogs_keras_blog_finetuned_block5"
 
 
+def notebook_04_features(workspace, split: str) -> np.ndarray:
+    """A split's bottleneck features as notebook 04 computes them (its extractor: VGG-16 under
+    the float32 policy behind VGG-16's preprocessing layer) through ``cache.predict``."""
+    shape = (SIZE, SIZE, 3)
+    keras.mixed_precision.set_global_policy("float32")
+    weights = pretrained.weights_file("vgg16", workspace.weights)
+    conv_base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=shape)
+    conv_base.trainable = False
+    preprocess = pretrained.preprocessing_layer("vgg16")
+    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, conv_base])
+    ds = keras.utils.image_dataset_from_directory(
+        workspace.data / split, image_size=(SIZE, SIZE), batch_size=8, shuffle=False
+    )
+    return cache.predict(extractor, ds, f"{split}_features", workspace.cache)
+
+
+def stored_names(workspace) -> set[str]:
+    """The names of the arrays cache.predict stored (``train_features``, ...)."""
+    return {p.name.rsplit("-", 1)[0] for p in (workspace.cache / "features").glob("*.npy")}
+
+
 def test_notebook_11_keras_blog(workspace, run_notebook):
+    # with the real weights, notebook 04's validation features are in the cache before 11 runs
+    # (random weights differ from one process to the next: then 11 computes both splits)
+    primed = notebook_04_features(workspace, "validation") if workspace.weights else None
     # the small split has 20 / 10 photos per class: 15 / 8 of them, chosen with the seed
     nb = run_notebook(
         "11",
@@ -32,18 +57,36 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
         AUG_PASSES=1,
     )
     text = cell_text(nb)
-    # blocks 1-4 on every photo of the split, under notebook 04's names; our rows out of them
-    assert "train: (40, 4, 4, 512) computed" in text and "validation: (20, 4, 4, 512)" in text
-    assert "keras_blog_vgg16_train_aug0: (30, 4, 4, 512) computed" in text
-    blog = workspace.cache / "keras_blog_2016"
+    # VGG-16 over every photo of each folder (notebook 04's extractor, so 04's results load);
+    # block4_pool comes from the same pass, stored on its way to block 5
+    assert "train_features: (40, 2, 2, 512) computed" in text
+    how = "loaded from the cache" if primed is not None else "computed"
+    assert f"validation_features: (20, 2, 2, 512) {how}" in text
+    for split, n in (("train", 40), ("validation", 20)):
+        assert f"{split}_block4_pool: ({n}, 4, 4, 512) loaded from the cache" in text
+    assert "train_post_aug0: (40, 4, 4, 512) computed" in text
+    assert stored_names(workspace) == {
+        "train_features",
+        "train_features.block4_pool",
+        "validation_features",
+        "validation_features.block4_pool",
+        "train_post_aug0",
+    }
+    if primed is not None:
+        np.testing.assert_array_equal(from_cache(workspace, "validation_features"), primed)
+
+    # the post's .npy files are run-private, under RESULTS_DIR; nothing of them in the cache
+    blog = workspace.results / "keras_blog_2016"
     train = np.load(blog / "bottleneck_features_train.npy")
     validation = np.load(blog / "bottleneck_features_validation.npy")
     assert train.shape == (30, *FEATURES) and validation.shape == (16, *FEATURES)
-    # the chosen rows are the split's own features (notebook 04's file), class by class
-    every = np.load(workspace.cache / "vgg16_64px" / "train_features.npy")
+    assert [p.name for p in workspace.cache.iterdir()] == ["features"]
+    # the chosen rows are the folder's own features, class by class, in listing order
+    every = from_cache(workspace, "train_features")
     paths, labels, _ = data.list_images(workspace.data / "train", ["cat", "dog"])
     rows = [i for i in range(len(paths)) if any(np.array_equal(every[i], r) for r in train)]
     assert len(rows) == 30 and list(labels[rows]) == [0] * 15 + [1] * 15
+    np.testing.assert_array_equal(train, every[rows])
     # labels from the file order agree with the folders; the recomputed photos are their rows
     assert text.count("agree with the folders for 100.0% of the rows") == 2
     found = re.search(r"rows \[(.*)\] -> nearest saved rows \[(.*)\]", text)
@@ -67,23 +110,25 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
     assert 0 <= top.predict(validation, verbose=0).min() <= 1
 
     # the fine-tuned model: raw photos, the post's flags, loads without utils
-    model, info = saved(workspace, FINETUNED, "11")
+    model, info = saved_model(workspace, FINETUNED, "11")
     assert info["route"] == "cached" and info["optimizer"] == "SGD, momentum 0.9"
     assert info["learning_rate"] == pytest.approx(1e-4) and info["top_model_weights"] == TOP
     assert info["train_photos"] == 30 and info["validation_photos"] == 16
+    assert info["augmented_passes"] == 1 and info["features_precision"] == "float32"
     vgg = model.get_layer("vgg16")
     trainable = [layer.name for layer in vgg.layers if layer.weights and layer.trainable]
     assert trainable == ["block5_conv1", "block5_conv2", "block5_conv3"]
     assert_loads_without_utils(workspace.models / f"{FINETUNED}.h5")
     # on photos = its block 5 + top model on the photos' cached float16 activations
     val_paths, _, _ = data.list_images(workspace.data / "validation", ["cat", "dog"])
-    activations = np.load(workspace.cache / "vgg16_64px" / "validation_block4_pool.npy")
+    activations = from_cache(workspace, "validation_features.block4_pool")
+    assert activations.shape == (20, *ACTIVATIONS) and activations.dtype == np.float16
     block5 = [layer for layer in vgg.layers if layer.name.startswith("block5")]
     on_activations = keras.Sequential(
         [keras.Input(ACTIVATIONS), *block5, model.get_layer("top_model")]
     )
     np.testing.assert_allclose(
-        model.predict(data.read_images(val_paths, 64, raw=True), verbose=0),
+        model.predict(data.read_images(val_paths, SIZE, raw=True), verbose=0),
         on_activations.predict(activations, verbose=0),
         atol=ATOL_FLOAT16,
     )
@@ -93,11 +138,13 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
     table = pd.read_csv(workspace.results / "11_keras_blog_2016.csv")
     assert len(table) == 2 and table["our validation accuracy, last epoch"].between(0, 1).all()
     assert list(table["the post's validation accuracy (2016)"]) == ["≈ 0.90", "≈ 0.94"]
+    assert list(table["route"]) == ["cached features", "cached block4_pool, 1 augmented passes"]
 
 
 def test_notebook_11_the_posts_route(workspace, run_notebook):
     """The defaults' route: x / 255 as in the post, block 5 fine-tuned on augmented photos;
-    blocks 1-4 cached under this notebook's own names, never over notebook 04's files."""
+    here under the bfloat16 policy run_all.py may pass. The x / 255 extractor is another model
+    than notebook 04's: its features are computed and stored beside, never in place of, 04's."""
     nb = run_notebook(
         "11",
         **parameters(workspace, EPOCHS=1),
@@ -106,20 +153,32 @@ def test_notebook_11_the_posts_route(workspace, run_notebook):
         FINE_TUNE_EPOCHS=1,
         ROUTE="photos",
         PREPROCESSING="rescale",
+        MIXED_PRECISION="mixed_bfloat16",
     )
     text = cell_text(nb)
-    assert "keras_blog_rescale_train: (8, 4, 4, 512) computed" in text
-    assert re.search(r"x / 255 \S+, preprocess_input \S+ \(\d+ times larger\)", text)
-    cached = {p.name for p in (workspace.cache / "vgg16_64px").glob("*_block4_pool.npy")}
-    assert cached == {
-        "keras_blog_rescale_train_block4_pool.npy",
-        "keras_blog_rescale_validation_block4_pool.npy",
+    assert "train_features: (40, 2, 2, 512) computed" in text
+    assert "validation_features: (20, 2, 2, 512) computed" in text
+    scales = re.findall(r"mean \|block4_pool\| on \d+ photos behind (.+): (\S+)", text)
+    assert [name for name, _ in scales] == ["x / 255", "preprocess_input"]
+    assert re.search(r"preprocess_input: \d+ times larger", text)
+    assert float(scales[1][1]) > float(scales[0][1])
+    # the photos route computes no augmented pass and reads no block4_pool on its own
+    assert stored_names(workspace) == {
+        "train_features",
+        "train_features.block4_pool",
+        "validation_features",
+        "validation_features.block4_pool",
     }
-    assert np.load(
-        workspace.cache / "keras_blog_2016" / "bottleneck_features_validation.npy"
-    ).shape == (4, *FEATURES)
-    model, info = saved(workspace, FINETUNED, "11")
+    blog = workspace.results / "keras_blog_2016"
+    assert np.load(blog / "bottleneck_features_validation.npy").shape == (4, *FEATURES)
+    model, info = saved_model(workspace, FINETUNED, "11")
     assert info["route"] == "photos" and info["preprocessing"] == "rescale"
+    assert info["features_precision"] == "mixed_bfloat16" and info["augmented_passes"] is None
     rescale = model.get_layer("rescale")
     assert isinstance(rescale, keras.layers.Rescaling) and rescale.scale == pytest.approx(1 / 255)
+    vgg = model.get_layer("vgg16")
+    assert vgg.get_layer("block5_conv1").dtype_policy.name == "mixed_bfloat16"
+    assert {v.dtype for v in model.weights} == {"float32"}  # bfloat16 computes, float32 keeps
     assert_loads_without_utils(workspace.models / f"{FINETUNED}.h5")
+    table = pd.read_csv(workspace.results / "11_keras_blog_2016.csv")
+    assert list(table["route"]) == ["cached features", "photos, augmented every epoch"]

@@ -81,7 +81,12 @@ def _layer_signature(layer) -> str:
     except (NotImplementedError, TypeError):
         config = {}
     config.pop("trainable", None)
-    parts = [type(layer).__name__, json.dumps(_nameless(config), sort_keys=True, default=str)]
+    policy = getattr(getattr(layer, "dtype_policy", None), "name", "")
+    parts = [
+        type(layer).__name__,
+        policy,
+        json.dumps(_nameless(config), sort_keys=True, default=str),
+    ]
     for var in layer.weights:
         value = np.ascontiguousarray(keras.ops.convert_to_numpy(var))
         parts.append(f"{value.shape}|{value.dtype}")
@@ -125,6 +130,8 @@ def chain(model) -> list:
 def _nameless(config):
     """A configuration without layer names (two identical layers built apart differ by name)."""
     if isinstance(config, dict):
+        if "DTypePolicy" in str(config.get("class_name", "")):
+            return config  # its "name" is the policy: "float32", "mixed_bfloat16"
         return {k: _nameless(v) for k, v in config.items() if k != "name"}
     if isinstance(config, list | tuple):
         return [_nameless(v) for v in config]

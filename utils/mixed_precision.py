@@ -62,7 +62,9 @@ def fastest_policy(image_size: int, cache_dir: str | os.PathLike | None = None) 
     if memo and memo.is_file():
         try:
             record = json.loads(memo.read_text())
-            entry = record[task] if task in record else None
+            if not isinstance(record, dict):
+                raise TypeError("not a JSON object")
+            entry = record.get(task)
             if entry and entry["machine"] == here and entry["policy"] in POLICIES:
                 return entry["policy"]
         except (ValueError, TypeError, KeyError, AttributeError):
