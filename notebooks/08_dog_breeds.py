@@ -41,9 +41,10 @@
 #
 # Two things differ from the book. **Memory**: the book loads all photos at 299 × 299 into
 # memory as float32 (about 11 GiB, over 20 GiB at its peak while it splits them); here
-# `tf.data` reads a few batches at a time, so memory stays flat however many photos there are
-# (`benchmarks/memory_08.py` measures it). **Validation**: the book sent its validation photos
-# through the training augmentation; here only training photos are augmented.
+# `keras.utils.image_dataset_from_directory` reads a few batches at a time from disk, so
+# memory stays flat however many photos there are (`benchmarks/memory_08.py` measures it).
+# **Validation**: the book sent its validation photos through the training augmentation; here
+# only training photos are augmented.
 
 # %% [markdown]
 # ## Setup
@@ -55,9 +56,10 @@
 # takes its own input size (299 for InceptionV3). `WEIGHTS`: `"imagenet"`, the path of a
 # no-top weights file, or `None` (random weights: nothing is transferred, for tests only).
 # `USE_CACHED_FEATURES=True` is the CPU-friendly route of notebook 04: the frozen base runs
-# once over every photo, its features are cached on disk, and only the head is trained (no
-# augmentation then). `DISTRIBUTE` is notebook 02's: `"mirrored"` trains on every GPU of the
-# machine (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical CPU devices.
+# once over every photo, its features are kept on disk (`cache.predict`), and only the head
+# is trained (no augmentation then). `DISTRIBUTE` is notebook 02's: `"mirrored"` trains on
+# every GPU of the machine (`tf.distribute.MirroredStrategy`), `"mirrored:2"` on two logical
+# CPU devices.
 
 # %% tags=["parameters"]
 DATA_DIR = "../data/dog-breeds"  # split root: train/ validation/ test/, one folder per breed
@@ -78,7 +80,9 @@ N_SHOW = 12  # photos in the sample and prediction grids
 DISTRIBUTE = None  # None, "mirrored" (every GPU) or "mirrored:N" (N logical CPUs)
 
 # %%
-import time
+import utils  # first, before Keras: TensorFlow loads without its start-up messages
+
+# isort: split
 from pathlib import Path
 
 import keras
@@ -88,18 +92,7 @@ import tensorflow as tf
 from IPython.display import display
 from sklearn.metrics import confusion_matrix, top_k_accuracy_score
 
-from utils import (
-    SPLITS,
-    augment,
-    cache,
-    data,
-    distribute,
-    evaluation,
-    plots,
-    pretrained,
-    saving,
-    training,
-)
+from utils import augment, cache, data, distribute, evaluation, plots, pretrained, saving, training
 from utils.dataset_builder import build_dog_breeds
 
 keras.utils.set_random_seed(SEED)
@@ -131,24 +124,52 @@ if labels_csv.is_file():
     display(pd.read_csv(labels_csv).head())
 pd.read_csv(data_dir / "manifest.csv").head()
 
+# %% [markdown]
+# `keras.utils.image_dataset_from_directory` reads a split folder in batches: each photo
+# resized to `image_size`, raw RGB pixels in [0, 255], and as its label the number of its
+# folder in `class_names`. The class names come from the training folder and are passed to
+# validation and test, so that a breed has the same number in every split; the function wants
+# a folder for each of them, so a breed without photos in a split (the split builder writes no
+# empty folder) gets an empty one first. Not shuffled: batch after batch the photos come in the
+# order of `file_paths`, whose folders give the labels without decoding a photo.
+
 # %%
 class_names = data.class_names(data_dir / "train")
-files = {split: data.list_images(data_dir / split, class_names)[:2] for split in SPLITS}
+for split in utils.SPLITS:  # an empty folder for a breed with no photos in a split
+    for breed in class_names:
+        (data_dir / split / breed).mkdir(exist_ok=True)
+
+
+def read_split(split, shuffle=False):
+    """The photos of a split folder and their breed numbers, ``BATCH_SIZE`` at a time."""
+    return keras.utils.image_dataset_from_directory(
+        data_dir / split,
+        class_names=class_names,
+        image_size=(image_size, image_size),
+        batch_size=BATCH_SIZE,
+        shuffle=shuffle,
+        seed=SEED,
+    )
+
+
+datasets = {split: read_split(split) for split in utils.SPLITS}
+labels = {
+    split: np.array([class_names.index(Path(path).parent.name) for path in ds.file_paths])
+    for split, ds in datasets.items()
+}
 counts = pd.DataFrame(
-    {
-        split: np.bincount(labels, minlength=len(class_names))
-        for split, (_, labels) in files.items()
-    },
+    {split: np.bincount(y, minlength=len(class_names)) for split, y in labels.items()},
     index=pd.Index(class_names, name="breed"),
 )
 counts["total"] = counts.sum(axis=1)
 KIND = "breeds" if PREFIX == "dog_breeds" else "classes"  # your folder's classes otherwise
 print(f"{len(class_names)} {KIND}, {counts['total'].sum()} photos")
 print(counts.sum().to_string())
+print(f"{KIND} without photos:", (counts[list(utils.SPLITS)] == 0).sum().to_dict())
 print(", ".join(class_names))
 
 # %%
-ax = counts.sort_values("total", ascending=False)[list(SPLITS)].plot.bar(
+ax = counts.sort_values("total", ascending=False)[list(utils.SPLITS)].plot.bar(
     stacked=True, width=0.9, figsize=(14, 4), title="Photos per breed and split"
 )
 ax.tick_params(axis="x", labelsize=6)
@@ -156,7 +177,7 @@ ax.set_ylabel("photos")
 print("saved", plots.save_figure(ax.figure, Path(RESULTS_DIR) / f"{NAME}_photos_per_breed.png"))
 
 # %%
-train_paths, train_labels = files["train"]
+train_paths, train_labels = datasets["train"].file_paths, labels["train"]
 rng = np.random.default_rng(SEED)
 shown = np.sort(rng.choice(len(train_paths), min(N_SHOW, len(train_paths)), replace=False))
 fig = plots.image_grid(
@@ -169,12 +190,12 @@ fig = plots.image_grid(
 # %% [markdown]
 # ## Streaming pipelines, augmentation on the training photos only
 #
-# `data.split_datasets` lists the files of each split and decodes them batch by batch: raw RGB
-# pixels in [0, 255] and the breed's number as the label. Only the training pipeline is
-# reshuffled every epoch and augmented. The book's augmentation for this study: rotations up
-# to 30°, shifts up to 20 % of the width and height, horizontal flips; no zoom, no shear (its
-# `rescale` is the backbone's preprocessing, a layer of the model below). Notebook 03 explains
-# how each `ImageDataGenerator` argument becomes a Keras layer.
+# Training reads the training folder once more, shuffled (seeded; Keras shuffles the file list
+# once, then again every epoch within a buffer of eight batches), and augments each batch in
+# the pipeline; validation and test photos stay as they are. The book's augmentation for this
+# study: rotations up to 30°, shifts up to 20 % of the width and height, horizontal flips; no
+# zoom, no shear (its `rescale` is the backbone's preprocessing, a layer of the model below).
+# Notebook 03 explains how each `ImageDataGenerator` argument becomes a Keras layer.
 
 # %%
 augmenter = augment.book_augmentation(
@@ -186,11 +207,13 @@ augmenter = augment.book_augmentation(
     shear_range=0.0,
     seed=SEED,
 )
-datasets, _ = data.split_datasets(
-    data_dir, (image_size, image_size), BATCH_SIZE, seed=SEED, augment=augmenter
+train_stream = (
+    read_split("train", shuffle=True)
+    .map(lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+    .prefetch(tf.data.AUTOTUNE)
 )
 for split, ds in datasets.items():
-    print(f"{split:>10}: {len(files[split][0])} photos, {int(ds.cardinality())} batches")
+    print(f"{split:>10}: {len(labels[split])} photos, {int(ds.cardinality())} batches")
 
 # %%
 photo = data.read_images(train_paths[:1], image_size, raw=True)
@@ -205,6 +228,9 @@ fig = plots.image_grid(
 # %% [markdown]
 # ## The model
 #
+# The book's backbone is `keras.applications.InceptionV3`; `BACKBONE` can pick another of
+# `utils.pretrained.BACKBONES` (`run_all.py` picks `"vgg16"` when it only has VGG-16's
+# weights), whose `keras.applications` constructor `pretrained.constructor` looks up.
 # `include_top=False` drops InceptionV3's ImageNet classifier; `pooling="avg"` ends the base
 # with global average pooling, one number per channel of its last feature maps. Freezing it
 # (`trainable = False`) keeps the ImageNet features as they are. The backbone's
@@ -222,12 +248,15 @@ fig = plots.image_grid(
 
 # %%
 with strategy.scope():
-    base = pretrained.constructor(BACKBONE)(
-        include_top=False,
-        pooling="avg",
-        weights=pretrained.weights_file(BACKBONE, WEIGHTS),
-        input_shape=(image_size, image_size, 3),
-    )
+    weights, shape = pretrained.weights_file(BACKBONE, WEIGHTS), (image_size, image_size, 3)
+    if BACKBONE == "inception_v3":
+        base = keras.applications.InceptionV3(
+            include_top=False, pooling="avg", weights=weights, input_shape=shape
+        )
+    else:
+        base = pretrained.constructor(BACKBONE)(
+            include_top=False, pooling="avg", weights=weights, input_shape=shape
+        )
     base.trainable = False
     preprocess = pretrained.preprocessing_layer(BACKBONE)
 
@@ -240,9 +269,7 @@ with strategy.scope():
         ],
         name="head",
     )
-    model = keras.Sequential(
-        [keras.Input(shape=(image_size, image_size, 3)), preprocess, base, head], name=NAME
-    )
+    model = keras.Sequential([keras.Input(shape=shape), preprocess, base, head], name=NAME)
 print(f"{base.name}: {base.count_params():,} parameters, frozen")
 print(pretrained.count_params(model))
 pretrained.layer_table(model)
@@ -251,31 +278,19 @@ pretrained.layer_table(model)
 # ## The cached route (when `USE_CACHED_FEATURES`)
 #
 # The base is frozen and the features of an unaugmented photo never change, so the base can
-# run once over every photo: `predict` on each split, the features saved under readable names
-# (`cache/dog_breeds_<backbone>_<size>px/<split>_features.npy`, with a key beside each file
-# naming the weights and the photos they came from: a different split or set of weights is
-# recomputed, never reused). Training the head on them takes seconds per epoch instead of a
-# pass of the base; the price is no augmentation.
+# run once over every photo. `cache.predict` (`utils/cache.py`) is `extractor.predict` on a
+# split's dataset followed by `np.save` under a readable name in `CACHE_DIR`, the first time;
+# any later run with the same extractor (layers, weights), photos and image size loads the file
+# with `np.load` instead (change any of them and it computes anew). Training the head on the
+# features takes seconds per epoch instead of a pass of the base; the price is no augmentation.
 
 # %%
-extractor = keras.Sequential([keras.Input(shape=(image_size, image_size, 3)), preprocess, base])
-features = {}
 if USE_CACHED_FEATURES:
-    folder = Path(CACHE_DIR) / f"{NAME}_{image_size}px"
-    weights_key = cache.weights_fingerprint(base)
-    for split, (paths, labels) in files.items():
-        key = cache.key(weights=weights_key, files=cache.files_fingerprint(paths), size=image_size)
-        path = folder / f"{split}_features.npy"
-        if (x := cache.load(path, key)) is None:
-            start = time.perf_counter()
-            photos = data.image_dataset(paths, labels, (image_size, image_size), BATCH_SIZE)
-            x = extractor.predict(photos.map(lambda x, y: x), verbose=0)
-            cache.save(path, x, key)
-            print(
-                f"{split}: {len(x)} photos through the base in {time.perf_counter() - start:.0f} s"
-            )
-        features[split] = x
-        print(f"{path}: {x.shape}")
+    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, base], name="extractor")
+    features = {
+        split: cache.predict(extractor, ds, f"{NAME}_{split}_features", CACHE_DIR)
+        for split, ds in datasets.items()
+    }
 
 # %% [markdown]
 # ## Training
@@ -292,16 +307,15 @@ if USE_CACHED_FEATURES:
 # %%
 if USE_CACHED_FEATURES:
     trained = head
-    x_train, y_train = features["train"], files["train"][1]
     train_data = (
-        tf.data.Dataset.from_tensor_slices((x_train, y_train))
-        .shuffle(len(x_train), seed=SEED)
+        tf.data.Dataset.from_tensor_slices((features["train"], labels["train"]))
+        .shuffle(len(labels["train"]), seed=SEED)
         .batch(BATCH_SIZE)
     )
-    validation_data = (features["validation"], files["validation"][1])
+    validation_data = (features["validation"], labels["validation"])
 else:
     trained = model
-    train_data, validation_data = datasets["train"], datasets["validation"]
+    train_data, validation_data = train_stream, datasets["validation"]
 
 with strategy.scope():
     trained.compile(
@@ -362,7 +376,7 @@ print(model_path, f"({model_path.stat().st_size / 2**20:.0f} MiB), input {saved.
 # top-5 accuracy.
 
 # %%
-test_paths, y_true = files["test"]
+test_paths, y_true = datasets["test"].file_paths, labels["test"]
 if USE_CACHED_FEATURES:
     proba = saved.get_layer("head").predict(features["test"], verbose=0)
 else:

@@ -1,14 +1,16 @@
 """Notebook 09 executed on real MNIST digits from ../shared (300 eights and sixes at 32 x 32,
 3 folds) with the real VGG-16 weights: the article's comparison, the permutation test and the
-variants, every feature set scored on the same folds."""
+variants, every feature set scored on the same folds; run twice, the second run loading every
+feature set from the cache."""
 
 from __future__ import annotations
 
-import json
-
+import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
+from sklearn.model_selection import train_test_split
 
 from tests.conftest import MNIST_NPZ, VGG16_WEIGHTS, cell_text, needs_shared, needs_vgg_weights
 
@@ -17,8 +19,7 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow, needs_shared, needs_vgg_we
 
 def test_notebook_09_negative_transfer(run_notebook, tmp_path):
     results, cache = tmp_path / "results", tmp_path / "cache"
-    nb = run_notebook(
-        "09",
+    parameters = dict(
         MNIST_PATH=str(MNIST_NPZ),
         WEIGHTS=str(VGG16_WEIGHTS),
         N_SAMPLES=300,
@@ -29,6 +30,7 @@ def test_notebook_09_negative_transfer(run_notebook, tmp_path):
         CACHE_DIR=str(cache),
         RESULTS_DIR=str(results),
     )
+    nb = run_notebook("09", **parameters)
     text = cell_text(nb)
     assert "13701 images of the digits (8, 6)" in text
     assert "300 images of 28x28 pixels" in text
@@ -55,17 +57,59 @@ def test_notebook_09_negative_transfer(run_notebook, tmp_path):
     for figure in ("09_digits", "09_permutation_test", "09_negative_transfer_variants"):
         assert (results / f"{figure}.png").is_file()
 
-    # features cached once under readable names, each with its key beside it
-    folder = cache / "mnist_8_vs_6_300_32px"
-    names = sorted(p.name for p in folder.glob("*.npy"))
-    assert names == [
-        "vgg16_preprocess_block3_pool.npy",
-        "vgg16_preprocess_block4_pool.npy",
-        "vgg16_preprocess_block5_average.npy",
-        "vgg16_preprocess_block5_pool.npy",
-        "vgg16_random_block5_pool.npy",
-        "vgg16_x255_block5_pool.npy",
-    ]
-    key = json.loads((folder / "vgg16_x255_block5_pool.key.json").read_text())
-    assert {"weights", "digits"} <= key.keys()
-    assert np.load(folder / "vgg16_x255_block5_pool.npy").shape == (300, 512)
+    # cache.predict kept one array per feature set, named readably: a row per digit
+    shapes = {
+        "vgg16_x255_block5_pool": 512,  # at 32 x 32 block 5 is 1 x 1 x 512
+        "vgg16_preprocess_block3_pool": 4 * 4 * 256,
+        "vgg16_preprocess_block4_pool": 2 * 2 * 512,
+        "vgg16_preprocess_block5_pool": 512,
+        "vgg16_preprocess_block5_average": 512,
+        "vgg16_random_block5_pool": 512,
+    }
+    features = {name: cached(cache, f"mnist_8_vs_6_{name}") for name in shapes}
+    for name, dim in shapes.items():
+        assert features[name].shape == (300, dim), name
+        assert f"mnist_8_vs_6_{name}: (300, {dim}) computed" in text
+    # blocks 1-4 ran once for the block-4 and block-5 feature sets, as the notebook says
+    for name in ("block5_pool", "block5_average"):
+        assert f"vgg16_preprocess_{name}: (300, 512) computed from the stored block4_pool" in text
+
+    # the cached rows are VGG-16 on the sampled digits, in order: grey copied into R, G and B,
+    # resized, divided by 255 (block 5 ran on block4_pool activations rounded to float16)
+    digits = sampled_digits()[:16]
+    photos = tf.image.resize(np.repeat(digits[..., None], 3, axis=-1).astype("float32"), (32, 32))
+    base = keras.applications.VGG16(
+        include_top=False, weights=str(VGG16_WEIGHTS), input_shape=(32, 32, 3)
+    )
+    expected = base.predict(np.asarray(photos) / 255.0, verbose=0).reshape(len(digits), -1)
+    got = features["vgg16_x255_block5_pool"][: len(digits)]
+    np.testing.assert_allclose(got, expected, rtol=1e-2, atol=1e-2 * np.abs(expected).max())
+
+    # a second run loads every feature set from the cache and scores them the same
+    nb = run_notebook("09", **parameters)
+    text = cell_text(nb)
+    for name, dim in shapes.items():
+        assert f"mnist_8_vs_6_{name}: (300, {dim}) loaded from the cache" in text
+    assert "computed" not in text
+    again = pd.read_csv(results / "09_negative_transfer_variants.csv").set_index("features")
+    pd.testing.assert_frame_equal(again, variants)
+
+
+def cached(cache_dir, name):
+    """The one array ``cache.predict`` stored under ``name``."""
+    found = sorted((cache_dir / "features").glob(f"{name}-*.npy"))
+    assert len(found) == 1, f"expected one cached {name}, found {[p.name for p in found]}"
+    return np.load(found[0])
+
+
+def sampled_digits():
+    """The notebook's 300 eights and sixes, in its order (its sample, re-drawn here)."""
+    with np.load(MNIST_NPZ) as mnist:
+        x = np.concatenate([mnist["x_train"], mnist["x_test"]])
+        y = np.concatenate([mnist["y_train"], mnist["y_test"]])
+    keep = np.isin(y, (8, 6))
+    images, labels = x[keep], (y[keep] == 8).astype(int)
+    images, _, _, _ = train_test_split(
+        images, labels, train_size=300, stratify=labels, random_state=42
+    )
+    return images

@@ -85,6 +85,22 @@ def test_smoke_profile_on_real_data_offline(tmp_path):
     # the smoke split is small and lives in the run folder
     manifest = (run_dir / "data" / "cats-vs-dogs" / "manifest.csv").read_text().splitlines()
     assert len(manifest) == 1 + 2 * (20 + 10 + 10)
+    assert_clean_pages(run_dir)
+
+
+# What TensorFlow prints on start-up (and tf.function on retracing), which a learner reads as
+# failures: none of it may reach an executed notebook.
+NOISE = ("cuInit", "cudart_stub", "absl::InitializeLog", "oneDNN", "cpu_feature_guard", "retracing")
+
+
+def assert_clean_pages(run_dir: Path) -> None:
+    """No TensorFlow start-up or retracing noise in any output of the executed notebooks."""
+    for path in sorted((run_dir / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for out in cell.get("outputs", []):
+                text = str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
+                found = [n for n in NOISE if n in text]
+                assert not found, f"{path.name}: {found} in an output: {text[:300]}"
 
 
 def test_smoke_on_generated_images_with_overrides(tmp_path):
