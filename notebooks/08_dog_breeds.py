@@ -128,16 +128,13 @@ pd.read_csv(data_dir / "manifest.csv").head()
 # `keras.utils.image_dataset_from_directory` reads a split folder in batches: each photo
 # resized to `image_size`, raw RGB pixels in [0, 255], and as its label the number of its
 # folder in `class_names`. The class names come from the training folder and are passed to
-# validation and test, so that a breed has the same number in every split; the function wants
-# a folder for each of them, so a breed without photos in a split (the split builder writes no
-# empty folder) gets an empty one first. Not shuffled: batch after batch the photos come in the
-# order of `file_paths`, whose folders give the labels without decoding a photo.
+# validation and test, so that a breed has the same number in every split (the split builder
+# writes a folder for every breed in every split, empty where a rare breed has no photo). Not
+# shuffled: batch after batch the photos come in the order of `file_paths`, whose folders give
+# the labels without decoding a photo.
 
 # %%
 class_names = data.class_names(data_dir / "train")
-for split in utils.SPLITS:  # an empty folder for a breed with no photos in a split
-    for breed in class_names:
-        (data_dir / split / breed).mkdir(exist_ok=True)
 
 
 def read_split(split, shuffle=False):

@@ -567,6 +567,11 @@ def test_dog_breeds_rare_classes_and_fractions(tmp_path):
     assert counts.loc["two"].tolist() == [1, 0, 1, 2]
     assert counts.loc["three"].tolist() == [1, 1, 1, 3]
     assert summary.n_images == sum(sizes.values())
+    # every class has a folder in every split (empty for "one" in validation and test), so a
+    # loader given the training split's class names finds them all
+    for split in ("train", "validation", "test"):
+        assert sorted(p.name for p in (out / split).iterdir()) == sorted(sizes), split
+    assert not any((out / "test" / "one").iterdir())
 
 
 def test_dog_breeds_missing_and_unlisted_files_are_skipped(tmp_path):
@@ -875,3 +880,17 @@ def test_15_14_a_huge_image_is_one_reason_not_a_warning(tmp_path, capfd):
     reasons = dict(pd.read_csv(out / "skipped.csv").values)
     assert reasons["a/huge.png"].startswith(f"image too large ({side} x {side}")
     assert "DecompressionBomb" not in capfd.readouterr().err
+
+
+def test_a_split_of_an_earlier_version_gets_its_empty_class_folders(tmp_path):
+    from utils.split_folder import add_missing_class_folders
+
+    src = dog_source(tmp_path / "dogs", {"akita": 10, "one": 1})
+    out = tmp_path / "out"
+    build_dog_breeds(out, src, progress=False)
+    for split in ("validation", "test"):  # as earlier versions wrote it
+        (out / split / "one").rmdir()
+    added = add_missing_class_folders(out)
+    assert sorted(p.relative_to(out).as_posix() for p in added) == ["test/one", "validation/one"]
+    assert add_missing_class_folders(out) == []
+    check_split(out)

@@ -201,6 +201,7 @@ def prepare_data(config: RunConfig, run_dir: Path) -> Path | None:
         if not split_folder.split_exists(out):
             build(force=False)
             return out
+        split_folder.add_missing_class_folders(out)  # a split of an earlier version
         have = split_folder.read_recipe(out) or {}
         changed = [
             f"{k} {have.get(k, 'not recorded')} (wanted {v})"
@@ -299,6 +300,9 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
         if new:  # a failed check leaves no empty run folder behind
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
+    breeds = ROOT / "data" / "dog-breeds"
+    if "08" in config.notebooks and split_folder.split_exists(breeds):
+        split_folder.add_missing_class_folders(breeds)  # a split of an earlier version
     rows = []
     for number in ORDER:
         reason = skip_reason(number, config, data_dir)

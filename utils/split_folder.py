@@ -98,6 +98,18 @@ def split_exists(out: str | Path) -> bool:
     return (out / "manifest.csv").is_file() and (out / "train").is_dir()
 
 
+def add_missing_class_folders(out: str | Path) -> list[Path]:
+    """Splits written before every class got a folder in every split: add the empty ones (a
+    loader given the training split's class names needs them); returns what was added."""
+    out, added = Path(out), []
+    classes = {p.name for s in SPLITS if (out / s).is_dir() for p in (out / s).iterdir()}
+    for split in SPLITS:
+        for cls in sorted(c for c in classes if not (out / split / c).exists()):
+            (out / split / cls).mkdir(parents=True)
+            added.append(out / split / cls)
+    return added
+
+
 def check_out(out: str | Path, source: Path | None, force: bool) -> Path:
     """Check the output folder before any work; return it as an absolute Path."""
     out = Path(out).expanduser().absolute()
@@ -235,12 +247,12 @@ def write_split(
     tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would make the split private
     try:
         jobs = []
+        classes = sorted(set().union(*(assignment.get(split, {}) for split in SPLITS)))
         for split in SPLITS:
             (tmp / split).mkdir()
-            for cls in sorted(assignment.get(split, {})):
-                files = assignment[split][cls]
-                if files:
-                    (tmp / split / cls).mkdir()
+            for cls in classes:  # every class in every split, empty where it has no image,
+                (tmp / split / cls).mkdir()  # so each split folder lists the same classes
+                files = assignment.get(split, {}).get(cls, [])
                 jobs += [(p, tmp / split / cls / p.name) for p in files]
         with ThreadPoolExecutor(workers()) as pool:
             copies = pool.map(lambda job: place_image(*job), jobs)
