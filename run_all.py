@@ -6,7 +6,9 @@
 Profiles: ``smoke`` (tiny, minutes), ``cpu`` (real data, CPU-friendly epochs and cached
 features), ``book`` (the book's epochs, for a GPU). ``--set NAME=VALUE`` overrides a parameter
 in every notebook that has it, ``--set 05:NAME=VALUE`` in one. ``--data DIR`` runs notebooks
-02-07 on your own images (one subfolder per class).
+01-07 on your own images (one subfolder per class), and 08 when they have 3 or more classes.
+A run that completes writes its pages (``<run>/site/index.html``); a failed run stops at the
+failing cell and writes none.
 """
 
 from __future__ import annotations
@@ -106,7 +108,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Kaggle Dogs vs. Cats train/ (or PetImages/); "
         "default: download PetImages (needs internet)",
     )
-    parser.add_argument("--data", help="your own images, one subfolder per class (runs 02-07)")
+    parser.add_argument(
+        "--data",
+        help="your own images, one subfolder per class (runs 01-07, and 08 with 3+ classes)",
+    )
     parser.add_argument(
         "--weights", help="a VGG-16 no-top weights .h5 (offline); default: imagenet"
     )
@@ -130,7 +135,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-root", help="where splits are kept between runs (default: data/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
-        "--no-site", action="store_true", help="no pages (default: writes <run>/site/index.html)"
+        "--no-site",
+        action="store_true",
+        help="no pages (default: a completed run writes <run>/site/index.html)",
     )
     return parser.parse_args(argv)
 

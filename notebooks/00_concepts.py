@@ -436,7 +436,7 @@ rows = []
 for strategy, unfrozen in strategies.items():
     for layer in base.layers:
         layer.trainable = layer.name.startswith(unfrozen) if unfrozen else False
-    rows.append({"strategy": strategy, **pretrained.count_params(model)})
+    rows.append({"strategy": strategy, **pretrained.param_counts(model)})
 for layer in base.layers:
     layer.trainable = False  # frozen again
 

@@ -77,10 +77,11 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from IPython.display import display
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay, classification_report
 
-from utils import cache, data, evaluation, gradcam, plots, saving
+from utils import cache, data, evaluation, plots, saving
 
 RESULTS = Path(RESULTS_DIR)
 RESULTS.mkdir(parents=True, exist_ok=True)
@@ -394,36 +395,79 @@ if len(mistakes):
 # (`block5_conv3` in VGG-16: 512 maps), weights each by how much the class score rises when the
 # map rises (its mean gradient), and keeps the positive part of the sum: a coarse map of the
 # evidence for the class, resized onto the photo. Red areas pushed the prediction most. Here a
-# few photos the model gets right, then some it gets wrong. The saved model is a plain Keras
-# model (raw photo → VGG-16's preprocessing as a built-in layer → VGG-16 → head);
-# `gradcam.gradcam` reaches into the nested VGG-16 for its last convolution layer.
+# few photos the model gets right, then some it gets wrong.
 
 # %%
 gradcam_label = next((m for m, f in model_files.items() if GRADCAM_MODEL in f), None)
 gradcam_ready = gradcam_label in outputs
 if not gradcam_ready:
     print(f"Grad-CAM skipped: {GRADCAM_MODEL} is not trained yet (or is not an image classifier).")
-    print("Train it with notebook 06, or set GRADCAM_MODEL to another saved model.")
+    print("Train it with notebook 06, or set GRADCAM_MODEL to another saved VGG-16 model (04-06).")
 else:
     cam_model = keras.models.load_model(Path(MODELS_DIR) / GRADCAM_MODEL, compile=False)
-    print(f"{gradcam_label}: last convolution layer {gradcam.last_conv_layer(cam_model)}")
+    print(f"{gradcam_label}: last convolution layer {cam_model.layers[2].name}/block5_conv3")
     cam_pred = evaluation.to_labels(outputs[gradcam_label])
     right = np.flatnonzero(cam_pred == y_test)
     right = rng.choice(right, min(GRADCAM_IMAGES, len(right)), replace=False)
     wrong = evaluation.confident_mistakes(y_test, outputs[gradcam_label])[:GRADCAM_IMAGES]
     print(f"showing {len(right)} right and {len(wrong)} wrong predictions")
 
+# %% [markdown]
+# Keras' own example ("Grad-CAM class activation visualization" on keras.io) builds a second
+# model from the input to the last convolution layer's output and the predictions. Ours nests
+# VGG-16 inside the saved model (raw photo → VGG-16's preprocessing as a `Dense(3)` layer →
+# `vgg16` → `head`), and Keras 3 cannot join an inner layer's output with the outer model's
+# output in one model, so we run the pieces in turn: the preprocessing, VGG-16 up to
+# `block5_conv3`, then its last pooling layer and the head. The gradient tape records the
+# second half, from the feature maps to the class score.
+#
+# The score is the one *before* the last activation: a confident sigmoid outputs exactly 1.0,
+# whose gradient is 0, while its input (the logit) still moves. With one sigmoid unit the
+# logit is the evidence for class 1 (p > 0.5 when it is positive) and its negative the
+# evidence for class 0, so the predicted class's score is the logit's absolute value; with a
+# softmax it is the largest logit.
+
+
+# %%
+def gradcam(model, images):
+    """Grad-CAM heatmaps in [0, 1] of each photo's predicted class, at the photos' size."""
+    _, preprocess, vgg, head = model.layers  # the input, Dense(3) preprocessing, VGG-16, head
+    conv = keras.Model(vgg.input, vgg.get_layer("block5_conv3").output)
+    head.layers[-1].activation = None  # logits: explain the score before the sigmoid/softmax
+    with tf.GradientTape() as tape:
+        maps = conv(preprocess(images))  # (n, 9, 9, 512) for 150 x 150 photos
+        tape.watch(maps)  # a frozen layer's weights are not watched: watch its output
+        logits = head(vgg.get_layer("block5_pool")(maps))
+        # the predicted class's score: |logit| for one sigmoid unit, the top logit for a softmax
+        scores = tf.abs(logits[:, 0]) if logits.shape[-1] == 1 else tf.reduce_max(logits, -1)
+    grads = tape.gradient(scores, maps)
+    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)  # one weight per feature map
+    cams = tf.nn.relu(tf.reduce_sum(weights * maps, axis=-1))  # evidence for the class only
+    cams = tf.image.resize(cams[..., None], images.shape[1:3])[..., 0]  # onto the photo
+    return tf.math.divide_no_nan(cams, tf.reduce_max(cams, axis=(1, 2), keepdims=True)).numpy()
+
+
+# %% [markdown]
+# Each photo beside its heatmap, coloured with matplotlib's `jet` colour map and blended over
+# the photo. The heatmaps are saved too, as `07_gradcam_heatmaps.npy` in `RESULTS_DIR`, in
+# the order of the photos printed.
+
 # %%
 if gradcam_ready:
     chosen = np.concatenate([right, wrong]).astype(int)
-    images = data.read_images([test_paths[i] for i in chosen], infos[gradcam_label]["image_size"])
-    heatmaps = gradcam.gradcam(cam_model, images)  # explains the predicted class
-    titles = [
-        f"{'right' if cam_pred[i] == y_test[i] else 'WRONG'}: {CLASS_NAMES[cam_pred[i]]}"
-        f"\n(true {CLASS_NAMES[y_test[i]]})"
-        for i in chosen
-    ]
-    fig = gradcam.plot_gradcam(images, heatmaps, titles, ncols=2)
+    print("Grad-CAM photos:", ", ".join(Path(test_paths[i]).name for i in chosen))
+    size = infos[gradcam_label]["image_size"]
+    images = data.read_images([test_paths[i] for i in chosen], size, raw=True)
+    heatmaps = gradcam(cam_model, images)
+    np.save(RESULTS / "07_gradcam_heatmaps.npy", heatmaps)
+    cells, titles = [], []
+    for image, heatmap, i in zip(images, heatmaps, chosen, strict=True):
+        overlay = 0.55 * image / 255 + 0.45 * plt.get_cmap("jet")(heatmap)[..., :3]
+        cells += [image, overlay]
+        verdict = "right" if cam_pred[i] == y_test[i] else "WRONG"
+        true = CLASS_NAMES[y_test[i]]
+        titles += [f"{verdict}: {CLASS_NAMES[cam_pred[i]]}\n(true {true})", "Grad-CAM"]
+    fig = plots.image_grid(cells, titles, ncols=4)
     plots.save_figure(fig, RESULTS / "07_gradcam.png")
 
 # %% [markdown]

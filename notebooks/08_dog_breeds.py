@@ -268,7 +268,7 @@ with strategy.scope():
     )
     model = keras.Sequential([keras.Input(shape=shape), preprocess, base, head], name=NAME)
 print(f"{base.name}: {base.count_params():,} parameters, frozen")
-print(pretrained.count_params(model))
+print(pretrained.param_counts(model))
 pretrained.layer_table(model)
 
 # %% [markdown]

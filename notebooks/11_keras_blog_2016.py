@@ -345,7 +345,7 @@ inputs = keras.Input(shape=SHAPE, name="image")
 model = keras.Model(inputs, top_model(base(preprocess(inputs))), name="keras_blog_vgg16_block5")
 sgd = keras.optimizers.SGD(learning_rate=1e-4, momentum=0.9)
 model.compile(loss="binary_crossentropy", optimizer=sgd, metrics=["accuracy"])
-print(pretrained.count_params(model))
+print(pretrained.param_counts(model))
 
 # %% [markdown]
 # **A learning rate belongs to an input scale.** The gradient of block 5's first convolution

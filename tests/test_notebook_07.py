@@ -9,10 +9,15 @@ skip. Nothing depends on other notebooks' runs.
 What 07 reports must be what a user gets with ``keras.models.load_model(path).predict`` on the
 test photos; the notebook keeps each model's predictions with ``cache.predict``, so a second run
 reads them back, and a model replaced under the same name is predicted anew.
+
+07's Grad-CAM is checked on its saved heatmaps: in range on those models, and, on a VGG-16 model
+set by hand to call a photo a dog for a red square and a cat for a green one (photos drawn
+here), peaking on the square it decided by, with sigmoid outputs saturated at exactly 0 and 1.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import keras
@@ -194,6 +199,15 @@ def test_notebook_07_scores_every_model(workspace, run_notebook):
         assert (results / f"{figure}.png").is_file(), figure
     assert "weighted avg" in text and "Predicted:" in text
     assert "last convolution layer vgg16/block5_conv3" in text
+    # Grad-CAM: one heatmap per photo shown, at the photo's size, in [0, 1], peak 1 or none
+    n_right, n_wrong = map(int, re.search(r"showing (\d+) right and (\d+) wrong", text).groups())
+    assert n_right == 2
+    heat = np.load(results / "07_gradcam_heatmaps.npy")
+    assert heat.shape == (n_right + n_wrong, SIZE, SIZE)
+    assert np.isfinite(heat).all() and heat.min() >= 0 and heat.max() <= 1
+    peaks = heat.max(axis=(1, 2))
+    assert np.all(np.isclose(peaks, 1) | (peaks == 0)), peaks  # no evidence for it: zeros
+    assert any(h.max() == pytest.approx(1) and h.std() > 0.05 for h in heat)  # a spatial map
     # the lesson's calls, written out; no cache keys, fingerprints or block splits of its own
     source = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
     imports = next(cell.source for cell in nb.cells if "import keras" in cell.source)
@@ -253,3 +267,117 @@ def test_notebook_07_without_the_gradcam_model_skips_with_a_note(workspace, run_
     assert len(pd.read_csv(workspace.results / "07_model_evaluation.csv")) == 1
     assert sample in text  # the photo every model predicts
     assert "skipped cats_dogs_other.h5: other classes than training (['ant', 'bee']" in text
+
+
+QUADRANTS = {"top-left": (0, 0), "top-right": (0, 1), "bottom-left": (1, 0), "bottom-right": (1, 1)}
+RED, GREEN = 0, 1
+
+
+def _planted_photo(quadrant: str, channel: int, seed: int) -> np.ndarray:
+    """A dark noisy photo with one bright square, pure red or green, in the given quadrant."""
+    photo = np.random.default_rng(seed).uniform(0, 30, (SIZE, SIZE, 3)).astype("float32")
+    r, c = QUADRANTS[quadrant]
+    half, pad = SIZE // 2, SIZE // 8
+    rows, cols = (
+        slice(r * half + pad, (r + 1) * half - pad),
+        slice(c * half + pad, (c + 1) * half - pad),
+    )
+    photo[rows, cols] = 0
+    photo[rows, cols, channel] = 255
+    return photo
+
+
+def _square_detector() -> keras.Model:
+    """The course's saved structure (photo → VGG-16 preprocessing → VGG-16 → head), set by hand:
+    block1_conv1's feature map 0 is relu(R - G - B), map 1 relu(G - R - B) (on the pixels before
+    preprocessing), every later convolution passes maps 0 and 1 on (centre tap 1), and the head
+    averages them with weights +1000 (red: dog) and -1000 (green: cat). The squares decide, and
+    the sigmoid saturates at exactly 0 or 1."""
+    vgg = keras.applications.VGG16(include_top=False, weights=None, input_shape=(SIZE, SIZE, 3))
+    mean = np.array([103.939, 116.779, 123.68], "float32")  # VGG-16's preprocessing: BGR - mean
+    for layer in vgg.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kernel, bias = (
+                np.zeros(layer.kernel.shape, "float32"),
+                np.zeros(layer.filters, "float32"),
+            )
+            if layer.name == "block1_conv1":
+                red, green = np.array([-1.0, -1.0, 1.0]), np.array([-1.0, 1.0, -1.0])  # B, G, R
+                kernel[1, 1, :, 0], kernel[1, 1, :, 1] = red / 255, green / 255
+                bias[:2] = red @ mean / 255, green @ mean / 255
+            else:
+                kernel[1, 1, 0, 0] = kernel[1, 1, 1, 1] = 1.0
+            layer.set_weights([kernel, bias])
+    head = keras.Sequential(
+        [
+            keras.Input(vgg.output_shape[1:]),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="head",
+    )
+    weights = np.zeros((512, 1), "float32")
+    weights[RED], weights[GREEN] = 1000.0, -1000.0
+    head.layers[-1].set_weights([weights, np.zeros(1, "float32")])
+    inputs = keras.Input((SIZE, SIZE, 3), name="image")
+    return keras.Model(inputs, head(vgg(pretrained.preprocessing_layer("vgg16")(inputs))))
+
+
+def _quadrant_of_peak(heatmap: np.ndarray) -> str:
+    r, c = np.unravel_index(np.argmax(heatmap), heatmap.shape)
+    half = heatmap.shape[0] // 2
+    return next(q for q, rc in QUADRANTS.items() if rc == (r // half, c // half))
+
+
+def _mass_in_quadrant(heatmap: np.ndarray, quadrant: str) -> float:
+    r, c = QUADRANTS[quadrant]
+    half = heatmap.shape[0] // 2
+    return float(
+        heatmap[r * half : (r + 1) * half, c * half : (c + 1) * half].sum() / heatmap.sum()
+    )
+
+
+def test_notebook_07_gradcam_peaks_on_the_square_that_decided(tmp_path, run_notebook):
+    """Dogs carry a red square, cats a green one, each in one of the four quadrants; one cat
+    carries a red square (a confident mistake: "dog"). The heatmap of the predicted class, dog
+    (the logit) or cat (its negative), must sit on that photo's square: Grad-CAM of the sigmoid's
+    output instead of its logit gives zeros here, and the wrong sign the other square or noise."""
+    data_dir = tmp_path / "cats-vs-dogs"
+    squares = {f"dog.{i}.png": (q, RED) for i, q in enumerate(QUADRANTS)}
+    squares |= {f"cat.{i}.png": (q, GREEN) for i, q in enumerate(QUADRANTS)}
+    squares["cat.4.png"] = ("bottom-right", RED)
+    for seed, (name, (quadrant, channel)) in enumerate(squares.items()):
+        folder = data_dir / "test" / name.split(".")[0]
+        folder.mkdir(parents=True, exist_ok=True)
+        keras.utils.save_img(folder / name, _planted_photo(quadrant, channel, seed), scale=False)
+    for name in ("cat", "dog"):
+        (data_dir / "train" / name).mkdir(parents=True)
+    for folder in ("models", "results", "cache"):
+        (tmp_path / folder).mkdir()
+    save_model(_square_detector(), tmp_path / "models" / FINE_TUNED, ["cat", "dog"], epochs=1)
+    paths, _, _ = data.list_images(data_dir / "test")
+    model = keras.models.load_model(tmp_path / "models" / FINE_TUNED, compile=False)
+    p = model.predict(data.read_images(paths, SIZE, raw=True), verbose=0)[:, 0]
+    expected = [float(squares[Path(path).name][1] == RED) for path in paths]
+    assert p.tolist() == expected  # saturated: exactly 0.0 or 1.0, a dog for a red square
+
+    nb = run_notebook(
+        "07",
+        DATA_DIR=str(data_dir),
+        MODELS_DIR=str(tmp_path / "models"),
+        RESULTS_DIR=str(tmp_path / "results"),
+        CACHE_DIR=str(tmp_path / "cache"),
+        GRADCAM_IMAGES=len(squares),
+    )
+    text = cell_text(nb)
+    assert "showing 8 right and 1 wrong predictions" in text
+    names = re.search(r"Grad-CAM photos: (.*)", text).group(1).split(", ")
+    assert sorted(names) == sorted(squares) and names[-1] == "cat.4.png"  # the mistake last
+    heat = np.load(tmp_path / "results" / "07_gradcam_heatmaps.npy")
+    assert heat.shape == (len(names), SIZE, SIZE)
+    assert (tmp_path / "results" / "07_gradcam.png").is_file()
+    for name, heatmap in zip(names, heat, strict=True):
+        quadrant = squares[name][0]
+        assert heatmap.min() >= 0 and heatmap.max() == pytest.approx(1.0), name
+        assert _quadrant_of_peak(heatmap) == quadrant, name
+        assert _mass_in_quadrant(heatmap, quadrant) > 0.8, name

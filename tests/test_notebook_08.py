@@ -72,7 +72,7 @@ def test_notebook_08_streaming_inception_v3(workspace, run_notebook, tmp_path):
     assert not (workspace.cache / "features").exists(), "the streaming route caches nothing"
 
     path = workspace.models / "dog_breeds_inception_v3.h5"
-    model, info = saving.load_model(path)
+    model, info = saving.load_with_info(path)
     assert info["class_names"] == breeds
     assert info["image_size"] == [75, 75] and info["epochs"] == 1
     assert info["route"] == "streaming + augmentation" and info["notebook"] == "08_dog_breeds"
@@ -151,7 +151,7 @@ def test_notebook_08_cached_features_vgg16(workspace, run_notebook, tmp_path):
         assert features[s].shape == (len(paths), 512) and features[s].dtype == np.float32
         assert f"dog_breeds_vgg16_{s}_features: ({len(paths)}, 512) computed" in text
 
-    model, info = saving.load_model(workspace.models / "dog_breeds_vgg16.h5")
+    model, info = saving.load_with_info(workspace.models / "dog_breeds_vgg16.h5")
     assert info["route"] == "cached features" and info["epochs"] == 10
     assert info["class_names"] == breeds
     # the saved model is the whole network: raw photos in, one probability per breed out

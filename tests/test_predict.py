@@ -137,9 +137,9 @@ def test_one_line_errors():
 
 def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
     from utils.data import read_images
-    from utils.saving import load_model
+    from utils.saving import load_with_info
 
-    model, info = load_model(saved[0])
+    model, info = load_with_info(saved[0])
     files, _ = predict.collect_images([photos])
     seen = []
     table, errors = predict.predict_files(
@@ -311,7 +311,7 @@ def _turned(path: Path, upright: Image.Image, orientation: int, **save) -> Path:
 
 def test_15_7_exif_orientation_as_the_split_builder(saved, tmp_path, capsys):
     from utils.data import read_images
-    from utils.saving import load_model
+    from utils.saving import load_with_info
     from utils.split_folder import place_image
 
     y, x = np.mgrid[0:30, 0:40]  # smooth (JPEG keeps it well) and different in every direction
@@ -319,7 +319,7 @@ def test_15_7_exif_orientation_as_the_split_builder(saved, tmp_path, capsys):
     upright.save(tmp_path / "upright.png")
     expected = read_images([str(tmp_path / "upright.png")], SIZE, raw=True)[0]
     turned = _turned(tmp_path / "turned_6.png", upright, 6)  # a phone held the usual way
-    model, info = load_model(saved[1])
+    model, info = load_with_info(saved[1])
     files = [tmp_path / "upright.png", turned]
     table, _ = predict.predict_files(model, files, info["class_names"], info["image_size"])
     assert table["class"].nunique() == 1  # the same answer, to the last digit

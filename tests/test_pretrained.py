@@ -172,7 +172,7 @@ def test_model_with_preprocessing_layer_saves_and_loads(tmp_path):
     np.testing.assert_allclose(np.asarray(loaded(x)), np.asarray(model(x)), rtol=1e-6)
 
 
-def test_layer_table_and_count_params():
+def test_layer_table_and_param_counts():
     base = keras.applications.VGG16(include_top=False, weights=None, input_shape=SMALL)
     for layer in base.layers:
         layer.trainable = layer.name.startswith("block5")
@@ -182,9 +182,9 @@ def test_layer_table_and_count_params():
     assert table.loc[table["Layer Name"] == "block5_conv1", "Layer Type"].item() == "Conv2D"
     assert table["Layer Trainable"].sum() == 4  # block5_conv1-3 and block5_pool
     block5 = 3 * (3 * 3 * 512 * 512 + 512)
-    assert pretrained.count_params(base) == {
+    assert pretrained.param_counts(base) == {
         "trainable_params": block5,
         "frozen_params": 14_714_688 - block5,
     }
     base.trainable = False
-    assert pretrained.count_params(base) == {"trainable_params": 0, "frozen_params": 14_714_688}
+    assert pretrained.param_counts(base) == {"trainable_params": 0, "frozen_params": 14_714_688}

@@ -163,7 +163,7 @@ def test_own_folders_with_three_classes(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (tmp_path / "data" / "flowers" / "manifest.csv").is_file()
-    from utils.saving import load_model
+    from utils.saving import load_with_info
 
     # the models are named after the dataset, not after the case study
     models = {p.name for p in (run_dir / "models").glob("*.h5")}
@@ -171,7 +171,7 @@ def test_own_folders_with_three_classes(tmp_path):
     assert wanted <= models, models
     assert not [name for name in models if name.startswith(("cats_dogs", "dog_breeds"))], models
     assert {"flowers_vgg16.h5", "flowers_inception_v3.h5"} & models, models  # 08's model
-    model, info = load_model(run_dir / "models" / "flowers_basic_cnn.h5")
+    model, info = load_with_info(run_dir / "models" / "flowers_basic_cnn.h5")
     assert info["class_names"] == ["blue", "green", "red"]
     assert model.output_shape[-1] == 3  # a softmax head, chosen from the data
     table = (run_dir / "results" / "07_model_evaluation.csv").read_text()

@@ -25,7 +25,7 @@ def test_save_and_reload_identical_predictions(tmp_path):
     model = _tiny_model()
     x = np.random.default_rng(0).uniform(0, 255, (3, 16, 16, 3)).astype("float32")
     path = saving.save_model(model, tmp_path / "m.h5", ["cat", "dog"], epochs=3, params=-1)
-    reloaded, info = saving.load_model(path)
+    reloaded, info = saving.load_with_info(path)
     np.testing.assert_allclose(model.predict(x, verbose=0), reloaded.predict(x, verbose=0))
     assert info["class_names"] == ["cat", "dog"]
     assert info["image_size"] == [16, 16] and info["epochs"] == 3
@@ -38,12 +38,12 @@ def test_missing_sidecar_is_explained(tmp_path):
     path = saving.save_model(_tiny_model(), tmp_path / "m.h5", ["a", "b"])
     (tmp_path / "m.json").unlink()
     with pytest.raises(FileNotFoundError, match="class names"):
-        saving.load_model(path)
+        saving.load_with_info(path)
 
 
 def test_missing_model_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model"):
-        saving.load_model(tmp_path / "nope.h5")
+        saving.load_with_info(tmp_path / "nope.h5")
 
 
 @pytest.mark.parametrize(

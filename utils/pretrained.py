@@ -223,7 +223,7 @@ def layer_table(model: keras.Model) -> pd.DataFrame:
     )
 
 
-def count_params(model: keras.Model) -> dict[str, int]:
+def param_counts(model: keras.Model) -> dict[str, int]:
     """Trainable and frozen parameter counts of a model."""
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)

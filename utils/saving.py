@@ -64,7 +64,7 @@ def load_info(path: str | Path) -> dict[str, Any]:
     return json.loads(meta.read_text())
 
 
-def load_model(path: str | Path) -> tuple[keras.Model, dict[str, Any]]:
+def load_with_info(path: str | Path) -> tuple[keras.Model, dict[str, Any]]:
     """Load a model saved by :func:`save_model` and its sidecar facts."""
     path = Path(path)
     if not path.is_file():
