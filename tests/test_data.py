@@ -79,6 +79,7 @@ def test_augment_runs_on_training_split_only(split):
         return x * 0.0
 
     datasets, _ = data.split_datasets(split, image_size=(8, 8), batch_size=10, augment=mark)
+    assert calls and all(calls), "the augmentation runs in training mode"
     assert float(next(iter(datasets["train"]))[0].numpy().max()) == 0.0
     assert float(next(iter(datasets["validation"]))[0].numpy().max()) > 0.0
     assert float(next(iter(datasets["test"]))[0].numpy().max()) > 0.0

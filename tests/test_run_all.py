@@ -55,6 +55,8 @@ def injected(run_dir: Path, stem: str) -> str:
     return cells[0].source if cells else ""
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
 @needs_shared
 def test_smoke_profile_on_real_data_offline(tmp_path):
     run_dir = tmp_path / "run"
@@ -103,6 +105,8 @@ def assert_clean_pages(run_dir: Path) -> None:
                 assert not found, f"{path.name}: {found} in an output: {text[:300]}"
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_smoke_on_generated_images_with_overrides(tmp_path):
     source = tmp_path / "train"
     for i in range(40):
@@ -136,6 +140,8 @@ def test_smoke_on_generated_images_with_overrides(tmp_path):
     assert (run_dir / "models" / "cats_dogs_basic_cnn.json").is_file()
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_own_folders_with_three_classes(tmp_path):
     data = make_class_folders(
         tmp_path / "flowers",
@@ -190,6 +196,8 @@ def test_own_folders_with_three_classes(tmp_path):
         assert not mentions, f"{path.name} prints: {mentions[:3]}"
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_failing_notebook_shows_the_cell(tmp_path):
     source = tmp_path / "train"
     for i in range(40):
