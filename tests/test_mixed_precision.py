@@ -75,3 +75,12 @@ def test_the_runner_passes_notebooks_a_policy_name(tmp_path, timed):
         profile="cpu", cache_dir=str(tmp_path), overrides={"all": {"MIXED_PRECISION": "float32"}}
     )
     assert runner.parameters_for("06", forced, tmp_path, tmp_path)["MIXED_PRECISION"] == "float32"
+
+
+def test_a_near_tie_keeps_float32(tmp_path, monkeypatch):
+    """6.12 against 6.04 photos/s (a CPU that emulates bfloat16, measured): float32."""
+    speeds = {"float32": 6.04, "mixed_bfloat16": 6.12}
+    monkeypatch.setattr(mixed_precision, "speed", lambda policy, image_size, **_: speeds[policy])
+    assert mixed_precision.resolve("auto", 180, tmp_path) == "float32"
+    speeds["mixed_bfloat16"] = 6.04 * mixed_precision.MARGIN
+    assert mixed_precision.resolve("auto", 150, tmp_path) == "mixed_bfloat16"

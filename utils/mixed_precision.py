@@ -2,8 +2,9 @@
 
 bfloat16 is about twice as fast on GPUs and on CPUs with fast bfloat16 units (AMX, some AMD
 EPYC), and slower where the CPU emulates it. ``run_all.py`` turns the parameter value
-``MIXED_PRECISION="auto"`` into the faster policy before any notebook starts, so every notebook
-of a run gets a plain ``"float32"`` or ``"mixed_bfloat16"`` and passes it to
+``MIXED_PRECISION="auto"`` into the faster policy before any notebook starts (bfloat16 only
+when at least ``MARGIN`` times as fast: near a tie, float32), so every notebook of a run gets
+a plain ``"float32"`` or ``"mixed_bfloat16"`` and passes it to
 ``keras.mixed_precision.set_global_policy``. The measurement (a few batches of VGG-16 at the
 run's image size, both ways) is remembered per machine and size in
 ``CACHE_DIR/mixed_precision.json``; a damaged file is measured again.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 POLICIES = ("float32", "mixed_bfloat16")
 MEMO = "mixed_precision.json"
+MARGIN = 1.15  # how much faster bfloat16 must measure to be chosen
 
 
 def machine() -> str:
@@ -71,7 +73,12 @@ def fastest_policy(image_size: int, cache_dir: str | os.PathLike | None = None) 
             print(f"{memo} is damaged: measuring float32 and bfloat16 again")
             record = {}
     speeds = {policy: round(speed(policy, image_size), 2) for policy in POLICIES}
-    policy = max(speeds, key=speeds.get)
+    # bfloat16 only when clearly faster. Near a tie the CPU likely emulates it, and training
+    # there can crawl: on 2026-12-03 a 2-core EPYC measured 6.12 against 6.04 photos/s, and
+    # notebook 06's first epoch of block 5 in bfloat16 had not ended after 13 minutes (53 s
+    # per epoch on 2026-11-24, BENCHMARKS.md)
+    faster = speeds["mixed_bfloat16"] >= MARGIN * speeds["float32"]
+    policy = "mixed_bfloat16" if faster else "float32"
     print(f"mixed precision: {policy} (VGG-16 at {image_size} px, photos/s: {speeds})")
     if memo:
         record[task] = {"policy": policy, "photos_per_second": speeds, "machine": here}
