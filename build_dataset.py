@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from cli import INTERRUPTED, OK, OneLineParser, fail
 from utils import SEED
 from utils.dataset_builder import build_cats_vs_dogs, build_dog_breeds, build_folders
 from utils.split_folder import DatasetError
@@ -35,13 +36,6 @@ round((n - n_test) * validation_size) (validation is a fraction of what is left 
 with train >= 1 always, test >= 1 when a class has >= 2 images and validation >= 1 when it
 has >= 3. So a class with 1 image is train only, 2 images: train + test, 3: one of each.
 """
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments end with one ``error:`` line (and ``--help`` for more), exit code 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
 
 
 def _fraction(text: str) -> float:
@@ -162,17 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 **common,
             )
     except DatasetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     except OSError as exc:  # a full disk, a read-only folder, a name too long...
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write the split ({exc.strerror or exc}){where}", file=sys.stderr)
-        return 2
+        return fail(f"cannot write the split ({exc.strerror or exc}){where}")
     except KeyboardInterrupt:
-        print("error: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return fail("interrupted; nothing was written", INTERRUPTED)
     print(summary.report())
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

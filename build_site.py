@@ -11,7 +11,6 @@ Every page is self-contained, figures embedded as data URIs, nothing loaded from
 
 from __future__ import annotations
 
-import argparse
 import base64
 import csv
 import html
@@ -25,6 +24,8 @@ from jinja2 import DictLoader, pass_context
 from latex2mathml.converter import convert as mathml
 from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+from cli import OK, OneLineParser, fail
 
 # nbconvert's JupyterLab page without the scripts it would fetch from CDNs (require.js, MathJax,
 # Mermaid, the widget renderer) nor a favicon request; a bar links to the index and neighbours.
@@ -185,15 +186,14 @@ def build_site(run_dir: str | Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="build_site.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dir", help="a run folder: runs/<time>-<profile>")
     args = parser.parse_args(argv)
     try:
         print(f"Open {build_site(args.run_dir)} in a browser.")
-        return 0
+        return OK
     except FileNotFoundError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402  (light: no TensorFlow yet)
 import pandas as pd  # noqa: E402
 from PIL import Image, UnidentifiedImageError  # noqa: E402
 
+from cli import FAILED, INTERRUPTED, OK, OneLineParser, fail  # noqa: E402
 from utils import IMAGE_EXTENSIONS  # noqa: E402
 from utils.image_files import MAX_PIXELS, is_ignored, too_large  # noqa: E402
 
@@ -475,13 +476,6 @@ def write_output(text: str, target: str, kind: str) -> None:
         raise
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments end with one ``error:`` line (and ``--help`` for more), exit code 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
-
-
 def _at_least_one(text: str) -> int:
     """argparse type: an integer >= 1."""
     try:
@@ -515,12 +509,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--no-progress", action="store_true", help="no progress bar, however many files"
     )
     return parser.parse_args(argv)
-
-
-def fail(message: str) -> int:
-    """Print one ``error:`` line; the exit code for a refusal."""
-    print(f"error: {message}", file=sys.stderr)
-    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -562,8 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_error=report,
     )
     if table.empty:
-        print("error: no image could be predicted", file=sys.stderr)
-        return 1
+        return fail("no image could be predicted", FAILED)
     for option, target in outputs:  # the files first: a closed pipe must not lose them
         try:
             write_output(as_csv(table) if option == "--csv" else as_json(table), target, option[2:])
@@ -573,7 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {len(table)} predictions to {shown(target)}", file=sys.stderr)
     if all(target != "-" for _, target in outputs):
         print(format_table(table))
-    return 0
+    return OK
 
 
 def run() -> int:
@@ -587,10 +574,9 @@ def run() -> int:
         # Python's advice: point stdout (and stderr) at devnull so the exit's flush is quiet
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 128 + signal.SIGPIPE
+        return 128 + signal.SIGPIPE  # what a shell reports for a closed pipe
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return fail("interrupted", INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import pandas as pd
 import papermill as pm
 
 import build_site
+from cli import FAILED, INTERRUPTED, OK, OneLineParser, fail
 from utils import runner
 from utils.split_folder import DatasetError
 
@@ -99,8 +100,8 @@ def check_overrides(config: runner.RunConfig) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    parser = OneLineParser(
+        prog="run_all.py", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--profile", choices=sorted(runner.PROFILES), default="smoke")
     parser.add_argument(
@@ -171,14 +172,13 @@ def main(argv: list[str] | None = None) -> int:
         check_overrides(config)  # every check before anything is written
         run_dir, rows = runner.run(config)
     except (DatasetError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return fail(str(err))
+    except KeyboardInterrupt:
+        return fail("interrupted", INTERRUPTED)
     except pm.PapermillExecutionError as err:
         where = getattr(err, "executed_notebook", "a notebook")
-        print(f"\nnotebook failed: {where}, cell [{err.exec_count}]", file=sys.stderr)
-        print(err.source, file=sys.stderr)
-        print(f"{err.ename}: {err.evalue}", file=sys.stderr)
-        return 1
+        print(f"\n{err.source}\n{err.ename}: {err.evalue}", file=sys.stderr)
+        return fail(f"notebook failed: {where}, cell [{err.exec_count}]", FAILED)
     print("\n" + pd.DataFrame(rows).to_string(index=False))
     table = runner.results_table(run_dir)
     if table:
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nEverything was written to {run_dir}")
     if not args.no_site:  # the executed course as pages (also: python build_site.py RUN_DIR)
         print(f"Read it in a browser: {build_site.build_site(run_dir)}")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ def run_notebook(tmp_path_factory):
     """Execute a notebook by number with parameters; returns the executed notebook (nbformat)."""
     import nbformat
 
-    from utils.notebooks import execute_notebook
+    from utils.runner import execute_notebook
 
     out_dir = tmp_path_factory.mktemp("executed")
 

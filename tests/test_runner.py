@@ -41,6 +41,13 @@ def test_every_profile_names_only_declared_parameters():
                 assert not unknown, f"profile {name}, notebook {scope}: {unknown} not declared"
 
 
+def test_the_runner_reads_the_notebooks_it_runs():
+    # the order and which notebooks need the cats-vs-dogs split come from the notebooks
+    assert runner.ORDER == tuple(f"{i:02d}" for i in range(12))
+    reading = [n for n in runner.ORDER if runner.reads_cats_vs_dogs(n)]
+    assert reading == ["01", "02", "03", "04", "05", "06", "07", "10", "11"]
+
+
 def test_parameters_are_filtered_and_overridden(tmp_path):
     config = runner.RunConfig(
         profile="smoke",

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 import build_site as site
-from utils.notebooks import execute_notebook
+from utils.runner import execute_notebook
 
 # As root in a closed network: no sandbox, no GPU, no calls home (each would log a failure).
 CHROMIUM_FLAGS = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import functools
 import logging
 import shutil
 import time
@@ -27,16 +28,15 @@ except ImportError:  # Windows: no lock, runs are not started together there
 
 from utils import SEED, mixed_precision, split_folder
 from utils import dataset_builder as builder
-from utils.notebooks import NOTEBOOKS_DIR, execute_notebook, notebook_path
 from utils.split_folder import DatasetError
 
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 ROOT = NOTEBOOKS_DIR.parent
-ORDER = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11")
+# The notebooks, in order: the two digits that begin each name in notebooks/.
+ORDER = tuple(sorted({p.name[:2] for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")}))
 # The notebooks that run on a user's own folders: the case study, 01 to 07, and 08 (the
 # multi-class recipe) when the folder has 3 or more classes.
 OWN_DATA_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07")
-# The notebooks that read the cats-vs-dogs split (00, 08 and 09 bring their own data).
-CATS_DOGS_NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "10", "11")
 
 # Parameters per profile: "all" goes to every notebook that declares the name, "NN" to one.
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
@@ -115,6 +115,44 @@ class RunConfig:
     data_root: str | None = None  # where splits are kept between runs (default data/)
 
 
+def notebook_path(name: str) -> Path:
+    """The notebook whose file name starts with ``name`` (``"02"`` or ``"02_cnn_from_scratch"``)."""
+    matches = sorted(NOTEBOOKS_DIR.glob(f"{name}*.ipynb"))
+    if len(matches) != 1:
+        raise FileNotFoundError(f"expected one notebook matching {name!r} in {NOTEBOOKS_DIR}")
+    return matches[0]
+
+
+def execute_notebook(
+    name: str,
+    output: str | Path,
+    parameters: dict[str, Any] | None = None,
+    progress: bool = True,
+    timeout: int | None = None,
+    log_output: bool = False,
+) -> Path:
+    """Run a notebook top to bottom on a fresh kernel, writing the executed copy to ``output``.
+
+    It runs in the ``notebooks/`` folder (relative defaults resolve as in Jupyter). Parameters
+    should be absolute paths where they name files. A failing cell raises
+    ``papermill.PapermillExecutionError`` showing the cell and its traceback.
+    """
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(
+        str(notebook_path(name)),
+        str(output),
+        parameters=parameters or {},
+        cwd=str(NOTEBOOKS_DIR),
+        progress_bar=progress,
+        execution_timeout=timeout,
+        kernel_name="python3",
+        log_output=log_output,
+    )
+    return output
+
+
+@functools.cache
 def notebook_defaults(number: str) -> dict[str, Any]:
     """The names a notebook's ``parameters`` cell declares, with their default values."""
     found = pm.inspect_notebook(str(notebook_path(number)))
@@ -125,6 +163,12 @@ def notebook_defaults(number: str) -> dict[str, Any]:
         except (ValueError, SyntaxError):
             defaults[name] = None  # an expression: any value is accepted
     return defaults
+
+
+def reads_cats_vs_dogs(number: str) -> bool:
+    """Whether a notebook trains on the cats-vs-dogs split: its ``DATA_DIR`` says so (00, 08
+    and 09 bring their own data)."""
+    return str(notebook_defaults(number).get("DATA_DIR")).endswith("/cats-vs-dogs")
 
 
 def run_folder(config: RunConfig) -> Path:
@@ -182,7 +226,7 @@ def prepare_data(config: RunConfig, run_dir: Path) -> Path | None:
         def build(force: bool) -> None:
             builder.build_folders(out, source, force=force, progress=config.progress)
 
-    elif any(n in CATS_DOGS_NOTEBOOKS for n in config.notebooks):
+    elif any(reads_cats_vs_dogs(n) for n in config.notebooks):
         sizes = PROFILES[config.profile]["split"]
         smoke = config.profile == "smoke"
         out = (run_dir / "data" if smoke else root) / "cats-vs-dogs"
