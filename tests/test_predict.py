@@ -163,10 +163,20 @@ def test_predict_files_skips_bad_files_and_matches_the_model(photos, saved):
     assert table["class"].tolist() == ["dog" if p > 0.5 else "cat" for p in p_dog]
 
 
-def test_one_list_of_image_extensions():
-    import utils
+def test_predict_reads_the_files_a_split_would_take(tmp_path):
+    # one folder, every kind of name: predict.py and the split builder keep the same files
+    from utils.image_files import image_files
 
-    assert predict.IMAGE_EXTENSIONS is utils.IMAGE_EXTENSIONS
+    folder = tmp_path / "mixed"
+    for name in ["a.jpg", "b.JPEG", "c.png", "d.Bmp", "e.gif", "f.webp", "g.tif", ".i.jpg"]:
+        write_image(folder / name)
+    (folder / "h.txt").write_text("not an image")
+    (folder / "Thumbs.db").write_bytes(b"")
+    found, problems = predict.collect_images([folder])
+    skipped: list = []
+    kept = image_files(folder, skipped)
+    assert sorted(p.name for p in found) == sorted(p.name for p in kept)
+    assert sorted(p.name for p in kept) == ["a.jpg", "b.JPEG", "c.png", "d.Bmp", "e.gif"]
 
 
 # --------------------------------------------------------------------------- issue 14.5
