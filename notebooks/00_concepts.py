@@ -34,15 +34,17 @@
 #
 # You will learn:
 #
-# - how transfer learning differs from learning each task in isolation (a picture), and the
+# - how transfer learning differs from learning each task in isolation (a picture), which
+#   assumptions of traditional learning it relaxes, where the idea comes from, and the
 #   vocabulary of domains, tasks, inductive bias and inductive transfer;
 # - the three *settings* (which data carry labels) and the four *approaches* (what is
 #   transferred), with typical methods of each;
-# - the deep-learning strategies the next notebooks implement (pretrained model as is,
-#   frozen feature extractor, fine-tuning), and what each one trains, counted on VGG-16;
+# - the hierarchy of features inside a deep network (a picture), the deep-learning
+#   strategies the next notebooks implement (pretrained model as is, frozen feature
+#   extractor, fine-tuning), and what each one trains, counted on VGG-16;
 # - well-known pretrained models for images and text and what they were trained on;
-# - where transfer learning is used, what it buys, the three ways it can help, and when it
-#   hurts.
+# - where transfer learning is used, what it buys, the three ways it can help, when it
+#   hurts and how research tries to avoid that, and the research directions of the field.
 #
 # The concepts follow the transfer-learning chapters of *Hands-On Transfer Learning with
 # Python* (D. Sarkar, R. Bali, T. Ghosh, Packt, 2018) and its companion article
@@ -87,6 +89,10 @@ pd.set_option("display.max_colwidth", None)  # the tables below hold sentences
 # too little data, its model has nothing else to lean on. In transfer learning, a model
 # trained on a source task is a starting point: what it learned (features, weights) flows
 # into the learning of the target task, next to the target's own, smaller dataset.
+#
+# Why the interest: in his NIPS 2016 tutorial "Nuts and Bolts of Building AI Applications
+# using Deep Learning", Andrew Ng named transfer learning the next driver of machine learning's
+# commercial success, after supervised learning (the article quotes his slide).
 
 
 # %%
@@ -145,6 +151,41 @@ box(right, 6.3, 0.7, "target model", MODEL, width=1.6, height=0.7)
 arrow(right, (6.3, 2.05), (6.3, 1.1))
 fig.tight_layout()
 plt.show()
+
+# %% [markdown]
+# **An example.** Sarkar's article makes the picture concrete with two object-detection
+# tasks. Task $T_1$: find the objects in photos taken inside restaurants. Given enough
+# labelled restaurant photos, a model trained and tuned for $T_1$ does well on restaurant
+# photos it has not seen, because they come from the same domain. Task $T_2$: find the
+# objects in photos of parks or cafés. Run $T_1$'s model on those and it does noticeably
+# worse: it has adapted to the scenes and kind of photos it was trained on (a bias towards
+# its training data and domain). Training a separate model for $T_2$ hits the other wall:
+# too few labelled park photos. Transfer takes the third way: what $T_1$'s model learned
+# that holds in both settings (in vision, low-level features such as edges, shapes, corners
+# and intensity patterns) becomes an extra input to learning $T_2$, which then needs far
+# fewer labels of its own.
+#
+# **What transfer relaxes.** The course slides (Wang, *Introduction to Artificial
+# Intelligence*, chapter "Transfer learning") name two assumptions that traditional machine
+# learning makes and real problems often break:
+#
+# 1. *The training and the test data come from the same feature space and the same
+#    distribution.* Distributions drift, for instance over the time between collecting the
+#    training data and using the model.
+# 2. *There are enough good labelled training examples.* Collecting and labelling them costs
+#    time and work, and rights (intellectual property) can keep existing data out of reach.
+#
+# Transfer learning lets the source and the target differ (the formal frame below makes
+# "differ" precise) and lets the target have few labels.
+#
+# **An old idea.** Transfer learning predates deep learning. A NIPS 1995 workshop,
+# *Learning to Learn: Knowledge Consolidation and Transfer in Inductive Systems*, is usually
+# named as the start of research on it, and *learning to learn*, *knowledge consolidation*
+# and *inductive transfer* have been used as names for the same idea ever since (Sarkar's
+# article traces this history). Goodfellow, Bengio and Courville define it through
+# generalisation (*Deep Learning*, MIT Press, 2016, section 15.2): something learned in one
+# setting, that is under one data distribution, is put to use to generalise better in
+# another setting, under another distribution.
 
 # %% [markdown]
 # ## The formal frame
@@ -335,15 +376,70 @@ display(approaches)
 # Deep transfer learning, the rest of this course, is mostly *parameter* transfer (reusing
 # and fine-tuning pretrained weights) and *feature-representation* transfer (a frozen
 # network's activations as the input of a new model), in the inductive setting.
+#
+# Parameter transfer resembles multi-task learning, which also shares parameters between
+# tasks, but the two weigh the tasks differently (as Sarkar's article points out).
+# Multi-task learning learns the tasks together and wants each of them done well; transfer
+# cares only about the target, so when source and target are trained together the target's
+# loss can be given extra weight, for instance
+# $\mathcal{L} = \mathcal{L}_S + w \, \mathcal{L}_T$ with $w > 1$, to improve the result
+# that matters.
 
 # %% [markdown]
 # ## Deep transfer learning
 #
-# A deep network trained on a large source builds a hierarchy: its first layers respond to
-# edges, colours and textures, which nearly every image problem needs; its last layers
-# respond to combinations specific to the source classes (Yosinski et al., *How transferable
-# are features in deep neural networks?*, NIPS 2014). Three ways to reuse it, from the
-# least to the most training:
+# A deep network trained on a large source builds a hierarchy of features. Looking at what
+# makes the units of an ImageNet network respond, Zeiler and Fergus (*Visualizing and
+# Understanding Convolutional Networks*, ECCV 2014) found edges and colour blobs in the first
+# layer, corners, textures and simple patterns in the next ones, and class-specific parts
+# and whole objects (a dog's face, a bird's legs) in the last convolutional layers. Yosinski
+# et al. (*How transferable are features in deep neural networks?*, NIPS 2014) measured
+# what that means for transfer: the first layers' features are general, nearly every image
+# problem needs them, and the higher a layer, the more its features are tied to the source
+# classes and the less well they transfer. The schematic below shows this hierarchy and
+# what the strategies of this section do with each level (in VGG-16 terms, roughly: blocks
+# 1-2 low, block 5 high).
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 5))
+ax.set_xlim(0, 10)
+ax.set_ylim(0, 6.6)
+ax.axis("off")
+ax.set_title("The layers of an image network, from input to output (schematic)", fontsize=11)
+levels = [
+    ("input photo", DATA, ""),
+    ("first layers\nedges, colour blobs", KNOWLEDGE, "most generic:\nreused as they are"),
+    (
+        "middle layers\ncorners, textures, simple patterns",
+        KNOWLEDGE,
+        "generic: frozen in a\nfeature extractor (notebook 04)",
+    ),
+    (
+        "last layers\nobject parts and shapes of the source classes",
+        MODEL,
+        "specific: fine-tuned when the\ntarget needs it (notebook 06)",
+    ),
+    (
+        "source classifier\nthe 1,000 ImageNet classes",
+        MODEL,
+        "replaced by a new head\nfor the target classes",
+    ),
+]
+for i, (text, color, note) in enumerate(levels):
+    y = 0.6 + 1.3 * i
+    box(ax, 3.6, y, text, color, width=5.0, height=0.8)
+    ax.text(6.5, y, note, va="center", fontsize=9)
+    if i:
+        arrow(ax, (3.6, y - 0.8), (3.6, y - 0.5))
+arrow(ax, (0.6, 0.3), (0.6, 6.3))
+ax.text(0.3, 3.2, "generic  →  specific", rotation=90, ha="center", va="center", fontsize=10)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Three ways to reuse such a network, from the least to the most training (as the Towards
+# Data Science article *What is Deep Transfer Learning and Why Is It Becoming So Popular?*
+# lays them out, with when each fits):
 #
 # 1. **As is**: the pretrained model, classifier included, predicts its own source classes;
 #    useful when the target classes are among them (an ImageNet model already tells several
@@ -351,11 +447,25 @@ display(approaches)
 # 2. **Frozen feature extractor**: drop the source classifier, keep the convolutional base
 #    frozen, and train only a new head on its output, the *bottleneck features*. The head can
 #    be a small dense network (the book's) or a light linear model such as a logistic
-#    regression. The features can be computed once and cached, so training is fast.
+#    regression. The features can be computed once and cached, so training is fast. How far
+#    this goes surprised the field: A. S. Razavian et al. (*CNN Features off-the-shelf: an
+#    Astounding Baseline for Recognition*, CVPR workshops 2014) took one ImageNet network,
+#    OverFeat (trained for ILSVRC 2013), used the 4,096 activations of one of its layers as
+#    the features (with simple augmentation such as jittering), and put a linear SVM on them
+#    (a plain distance, for retrieval). Their tasks (object and scene classification,
+#    fine-grained recognition, attribute detection, instance retrieval) were chosen to move
+#    further and further from OverFeat's own task. Sarkar's article shows their comparison as a
+#    bar chart: task by task, the best published method of the time, engineered for that
+#    task, beside these generic features. The generic features come out better or on par in
+#    every classification task, and in retrieval they beat the compact methods of the time
+#    on all datasets but one (sculptures).
 # 3. **Fine-tuning**: also unfreeze the last blocks of the base and train them, with a small
 #    learning rate, together with the head, so the most source-specific layers adapt to the
 #    target. The earlier blocks stay frozen, because they are generic and because training
-#    them on little data overfits.
+#    them on little data overfits. The article on deep transfer gives an example: a network
+#    that recognises Mercedes cars has early layers that capture wheels, body shapes and
+#    curves, all still useful for recognising Ferraris; only the last layers, which hold what
+#    is particular to a Mercedes, need retraining on Ferrari photos.
 #
 # When to freeze and when to fine-tune depends on how much target data there is and how close
 # it is to the source:
@@ -451,16 +561,23 @@ table["trained_share"] = table["trainable_params"] / table.sum(axis=1)
 print(table.to_string(formatters={"trained_share": "{:.3%}".format}))
 
 # %% [markdown]
-# From none to over 19 million trained parameters on the same 3,000 photos: the more a
-# strategy trains, the more target data it needs and the smaller its learning rate should be.
+# From none to every weight of the network, trained on the same 3,000 photos (the range is
+# printed below, at this run's `IMAGE_SIZE`: the head's first dense layer grows with it): the
+# more a strategy trains, the more target data it needs and the smaller its learning rate
+# should be.
 # The complete VGG-16 also shows where the weight of the original model was: its three dense
-# layers hold most of its parameters, and we drop them all (`include_top=False`).
+# layers hold most of its parameters, and we drop them all (`include_top=False`). The last
+# line is what the complete network's parameters weigh as float32 numbers, as in its
+# weights file.
 
 # %%
+trained = table["trainable_params"]
+print(f"trained parameters: from {trained.min():,} to {trained.max():,} at {IMAGE_SIZE} px")
 dense = sum(layer.count_params() for layer in full.layers if isinstance(layer, keras.layers.Dense))
 share = dense / full.count_params()
 print(f"complete VGG-16: {full.count_params():,} parameters, {dense:,} ({share:.0%}) of them")
 print("in the three dense layers of its ImageNet classifier")
+print(f"as float32 weights (4 bytes each): {full.count_params() * 4 / 2**20:.0f} MiB")
 del full
 
 # %% [markdown]
@@ -572,6 +689,15 @@ display(vision, text)
 # network computes context-dependent features for a new model, the way notebook 04 uses
 # VGG-16's; GPT and BERT transfer a whole network that is then fine-tuned, as notebook 06
 # does with VGG-16.
+#
+# Two figures often quoted for VGG-16 come from different measurements. The 92.7 % top-5
+# accuracy (quoted, for instance, in Masum's article behind notebook 09) is the VGG team's
+# ILSVRC-2014 result on the challenge's test set, a 7.3 % top-5 error reached by an
+# ensemble of seven networks (Simonyan and Zisserman). The table of `keras.applications` on
+# keras.io measures the single VGG-16 of the Keras weights on ImageNet's validation set, one
+# centre crop: 71.3 % top-1 and 90.1 % top-5 accuracy, and lists its weights file at
+# 528 MB, the size printed above for its 138 million float32 parameters. Without the dense
+# layers (`include_top=False`) the file is 58.9 MB (*What a full run costs*, at the end).
 
 # %% [markdown]
 # ## Related kinds of transfer
@@ -604,6 +730,44 @@ display(vision, text)
 #   sources are related to the target and how much to trust each.
 
 # %% [markdown]
+# ## Research directions
+#
+# The course slides end the chapter with three active directions of research, each with
+# representative papers:
+#
+# - **Domain adaptation**: labelled source, unlabelled target, the same features and classes
+#   but different distributions; the work is to shrink the gap between the two
+#   distributions. One paper per approach: *transfer component analysis* (Pan, Tsang, Kwok
+#   and Yang, IEEE Transactions on Neural Networks, 2011) learns a shared feature space;
+#   *density-ratio estimation* (Sugiyama, Suzuki and Kanamori, Cambridge University Press,
+#   2012) re-weights each source example by the ratio of its density under the target
+#   distribution to its density under the source, $P_T(x) / P_S(x)$; *adaptive SVMs* (Yang, Yan and
+#   Hauptmann, ACM Multimedia 2007) adapt a classifier trained on the source to the target.
+# - **Multi-source transfer**: choose and combine several source domains; how to measure
+#   how related each one is to the target, and how to use them together, is still largely
+#   open. Representative: TrAdaBoost (Dai, Yang, Xue and Yu, *Boosting for transfer
+#   learning*, ICML 2007) and multi-view AdaBoost for several sources (Xu and Sun,
+#   *Multi-source transfer learning with multi-view AdaBoost*, ICONIP 2012).
+# - **Deep transfer learning**: deep networks represent a domain's knowledge in depth and
+#   generalise well, which makes them good carriers of transfer. Representative: the
+#   simultaneous transfer across domains and tasks of Tzeng et al. (above), multi-view
+#   AdaBoost again, and Deep Adaptation Networks (DAN: Long, Cao, Wang and Jordan, *Learning
+#   transferable features with deep adaptation networks*, ICML 2015), which fine-tune a
+#   pretrained network while pulling the source and target distributions of its
+#   task-specific layers together with a kernel two-sample distance (multi-kernel maximum
+#   mean discrepancy).
+#
+# The slides also sort practical transfer algorithms into four families:
+#
+# 1. train on the source data mixed with a small amount of target data;
+# 2. cut a trained model and keep its base as the foundation for the new domain (the recipe
+#    of notebooks 04 to 06 and 11);
+# 3. make target-like training images by simulation (the slides' example: OpenAI's Universe
+#    platform, which trained agents in a car-racing game);
+# 4. use generative adversarial networks (GANs) to carry knowledge from one domain to the
+#    other.
+
+# %% [markdown]
 # ## Applications
 #
 # - **Computer vision**: classifiers for new classes on top of ImageNet networks (this
@@ -628,7 +792,10 @@ display(vision, text)
 #   labels are expensive (medical images) or do not exist yet (a new product, a new domain).
 # - **Less time and computation**: training a head or a few blocks takes minutes or hours on
 #   one machine instead of days on many; the pretrained model was trained once, for everyone.
-#   That also saves the energy, and the emissions, of training large networks again.
+#   That also saves the energy, and the emissions, of training large networks again. For a
+#   sense of scale, the article on deep transfer quotes BERT: its authors pretrained the large
+#   model on 16 Cloud TPUs (64 TPU chips) for four days, while each of the fine-tuning
+#   experiments of their paper takes at most an hour on a single Cloud TPU (Devlin et al.).
 # - **Better models**: on a small target set, a model that starts from good features usually
 #   generalises better than one trained from scratch (notebooks 02-06 measure how much on
 #   cats vs dogs; notebook 09 tests a source far from its target, where it may not).
@@ -662,6 +829,14 @@ display(vision, text)
 # representation so specialised that the target's distinctions are lost (Rosenstein et al.,
 # *To transfer or not to transfer*, 2005). Detecting it always takes a comparison with a
 # baseline that does not transfer, on the same evaluation; notebook 09 runs one on digits.
+# Avoiding it is a research question of its own; Sarkar's article names two lines of work.
+# Bakker and Heskes (*Task clustering and gating for Bayesian multitask learning*, JMLR
+# 2003) take a Bayesian route: the tasks' parameters share a prior distribution that is
+# itself learned from the data, and the tasks fall into clusters, so that a task is pulled
+# only towards the tasks of its own cluster, not towards unrelated ones. More generally,
+# clustering the tasks by how related they are and transferring only within a cluster
+# (an early example: Thrun and O'Sullivan's *TC*, task clustering, algorithm, ICML 1996)
+# turns "when to transfer?" into something estimated from data.
 #
 # **Transfer bounds.** How much can the source help? Theory gives partial answers. For binary
 # classification, Ben-David et al. (*A theory of learning from different domains*, Machine
@@ -698,6 +873,7 @@ display(vision, text)
 # | 08 dog breeds | frozen InceptionV3 and a head for 120 breeds | fine-grained, many classes |
 # | 09 negative transfer | MNIST 8 vs 6: pixels vs VGG-16 features | when transfer hurts |
 # | 10 how much data | scratch CNN vs frozen features, 50-1,500 photos/class | what transfer saves |
+# | 11 Keras blog 2016 | `.npy` features, top model, block 5 with SGD | the slides' recipe |
 
 # %% [markdown]
 # ## Further reading
@@ -709,6 +885,17 @@ display(vision, text)
 # - D. Sarkar, "A Comprehensive Hands-on Guide to Transfer Learning with Real-World
 #   Applications in Deep Learning", Towards Data Science, 2018:
 #   <https://towardsdatascience.com/a-comprehensive-hands-on-guide-to-transfer-learning-with-real-world-applications-in-deep-learning-212bf3b2f27a>
+# - "What is Deep Transfer Learning and Why Is It Becoming So Popular?", Towards Data
+#   Science (the three ways of using a pretrained model, and when each fits):
+#   <https://towardsdatascience.com/what-is-deep-transfer-learning-and-why-is-it-becoming-so-popular-91acdcc2717a>
+# - M. Masum, "A Demonstration of Transfer Learning of VGG Convolutional Neural Network
+#   Pre-trained Model with Keras", Towards Data Science (notebook 09's experiment):
+#   <https://towardsdatascience.com/a-demonstration-of-transfer-learning-of-vgg-convolutional-neural-network-pre-trained-model-with-c9f5b8b1ab0a>
+# - Wang Wanliang, *Introduction to Artificial Intelligence* (人工智能导论, 4th ed.), chapter
+#   "Transfer learning", course slides and MOOC: <https://www.icourse163.org/course/ZJUT-1002694018>
+#   (their Keras recipe is the 2016 blog post below, notebook 11).
+# - A. Ng, "Nuts and Bolts of Building AI Applications using Deep Learning", NIPS 2016
+#   tutorial: <https://media.nips.cc/Conferences/2016/Slides/6203-Slides.pdf>
 # - F. Chollet, "Building powerful image classification models using very little data", The
 #   Keras Blog, 2016:
 #   <https://blog.keras.io/building-powerful-image-classification-models-using-very-little-data.html>
@@ -721,6 +908,8 @@ display(vision, text)
 #   and Data Engineering* 22(10), 2010: <https://doi.org/10.1109/TKDE.2009.191>
 # - J. Yosinski, J. Clune, Y. Bengio, H. Lipson, "How transferable are features in deep
 #   neural networks?", NeurIPS (then NIPS) 2014: <https://arxiv.org/abs/1411.1792>
+# - A. S. Razavian, H. Azizpour, J. Sullivan, S. Carlsson, "CNN Features off-the-shelf: an
+#   Astounding Baseline for Recognition", CVPR workshops 2014: <https://arxiv.org/abs/1403.6382>
 # - K. Simonyan and A. Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
 #   Recognition", ICLR 2015 (arXiv 2014): <https://arxiv.org/abs/1409.1556>
 # - C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna, "Rethinking the Inception
@@ -735,20 +924,96 @@ display(vision, text)
 #   slope and asymptote).
 # - M. T. Rosenstein, Z. Marx, L. P. Kaelbling, T. G. Dietterich, "To transfer or not to
 #   transfer", NIPS 2005 workshop on inductive transfer (negative transfer).
+# - I. Goodfellow, Y. Bengio, A. Courville, *Deep Learning*, MIT Press, 2016, section 15.2
+#   "Transfer Learning and Domain Adaptation": <https://www.deeplearningbook.org/>
+# - M. D. Zeiler and R. Fergus, "Visualizing and Understanding Convolutional Networks",
+#   ECCV 2014: <https://arxiv.org/abs/1311.2901>
+# - J. Devlin, M.-W. Chang, K. Lee, K. Toutanova, "BERT: Pre-training of Deep Bidirectional
+#   Transformers for Language Understanding", NAACL 2019: <https://arxiv.org/abs/1810.04805>
+# - B. Bakker and T. Heskes, "Task Clustering and Gating for Bayesian Multitask Learning",
+#   *Journal of Machine Learning Research* 4, 2003 (avoiding negative transfer).
+# - M. Long, Y. Cao, J. Wang, M. I. Jordan, "Learning Transferable Features with Deep
+#   Adaptation Networks", ICML 2015: <https://arxiv.org/abs/1502.02791>
 #
 # ## Takeaways
 #
 # - Transfer learning reuses what a model learned on a source task with plenty of data for a
-#   target task with less, instead of learning every task in isolation.
+#   target task with less, instead of learning every task in isolation. It relaxes two
+#   assumptions of traditional learning: training and test data from one distribution, and
+#   plenty of labelled examples.
 # - Pan and Yang's frame: domains and tasks; three settings by where the labels are
 #   (inductive, transductive, unsupervised); four approaches by what is transferred
 #   (instances, feature representations, parameters, relations).
 # - Deep transfer learning uses a pretrained network as is, as a frozen feature extractor, or
-#   as the starting point of fine-tuning; the more it trains (from thousands to tens of
-#   millions of parameters on VGG-16, counted above), the more target data it needs.
+#   as the starting point of fine-tuning; the more it trains (from a few hundred weights of a
+#   linear model to every weight of VGG-16 and its head, counted above), the more target
+#   data it needs. A network's first layers are generic and its last ones specific to the
+#   source classes: that is why the base is frozen and the last blocks are the ones
+#   fine-tuned.
 # - Transfer can give a higher start, a higher slope and a higher asymptote, or hurt
 #   (negative transfer): whether it helps is measured against a baseline without transfer,
 #   which is what the rest of the course does.
+#
+# ## Try it
+#
+# Each exercise changes the parameters cell or one cell; run the notebook again from the top
+# ("Restart & Run All") and read the printed tables.
+#
+# **1. Another input size.** Set `IMAGE_SIZE = 224` (VGG-16's own input size), then
+# `IMAGE_SIZE = 32` (the smallest `keras.applications.VGG16` accepts without its top). Look at
+# the size printed for `block5_pool`, at block 5's parameters in the per-block table, and at
+# the trainable parameters of "frozen base + book head". Which of them change, and why?
+#
+# <details><summary>Answer</summary>
+#
+# At 224 px `block5_pool` is 7 x 7 x 512 = 25,088 features per image; at 32 px it is
+# 1 x 1 x 512 = 512. Block 5 keeps its 7,079,424 parameters at every size: a convolution's
+# weights depend on its kernel size and channels, not on the size of the image. The head
+# grows with the map, because its first dense layer has one weight per input feature and
+# unit: "frozen base + book head" trains 13,108,737 parameters at 224 px, 4,457,985 at 150
+# and 525,825 at 32.
+#
+# </details>
+#
+# **2. Fine-tune one block more.** In the cell that builds `strategies`, add
+# `"fine-tune blocks 3-5": ("block3", "block4", "block5"),` just before
+# `"train everything"`. How many parameters does it train, and how many stay frozen?
+#
+# <details><summary>Answer</summary>
+#
+# At 150 px it trains 18,912,513 parameters: the head's 4,457,985 plus blocks 3, 4 and 5
+# (1,475,328 + 5,899,776 + 7,079,424). Frozen stay 260,160, the 38,720 + 221,440 of blocks 1
+# and 2: the most generic layers are also the smallest, under 2 % of the base.
+#
+# </details>
+#
+# **3. The Keras blog's head.** Notebook 11 follows the 2016 Keras blog post (the course
+# slides' recipe), whose head is smaller. In the cell that builds `head`, replace the layers
+# after `Flatten()` by `keras.layers.Dense(256, activation="relu")`,
+# `keras.layers.Dropout(0.5)` and `keras.layers.Dense(1, activation="sigmoid")`. Compare the
+# trainable parameters of "frozen base + book head" (the row keeps its name) with the book's.
+#
+# <details><summary>Answer</summary>
+#
+# 2,097,665 at 150 px instead of the book head's 4,457,985. Nearly all of it is the first
+# dense layer, 8,192 inputs x 256 units + 256 biases = 2,097,408; the book's head has twice
+# the units there and a second 512-unit layer (262,656 parameters). Dropout has no
+# parameters: its rate changes nothing in the count.
+#
+# </details>
+#
+# **4. VGG-19.** In the cell that builds `base`, replace `keras.applications.VGG16` by
+# `keras.applications.VGG19` and keep `WEIGHTS = None` (VGG-16's weights file does not fit
+# VGG-19). Count the convolutions per block and read the share printed for block 5.
+#
+# <details><summary>Answer</summary>
+#
+# 16 convolutions instead of 13: blocks 3, 4 and 5 get a fourth one. The base holds
+# 20,024,384 parameters, block 5 9,439,232 of them, and the cell prints "block 5 holds 47% of
+# the base's 20,024,384 parameters" (48 % for VGG-16). The complete VGG-16 further down does
+# not change: its cell builds VGG-16 itself.
+#
+# </details>
 #
 # ## What a full run costs
 #
@@ -757,5 +1022,8 @@ display(vision, text)
 # once (58.9 MB) unless they are already on disk.
 #
 # - **Book settings on a GPU**: not measured here (nothing in it needs a GPU).
-# - **`cpu` profile on a 2-core laptop**: 8 s in the run of `BENCHMARKS.md` (2-core AMD EPYC,
-#   nothing else running; 2026-11-24).
+# - **`cpu` profile on a 2-core laptop**: 0.29 minutes in the run of 2026-12-03 in
+#   `BENCHMARKS.md` (2-core AMD EPYC, nothing else running), on a day the machine ran VGG-16
+#   about three times slower than on 2026-11-24 (5.6 photos per second at 180 px in float32,
+#   against 16 in bfloat16); the run of 2026-11-24 there, of the previous version, took 0.13
+#   minutes.

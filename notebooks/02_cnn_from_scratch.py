@@ -34,7 +34,7 @@
 #
 # Those two figures are the book's *validation* accuracies. The book then saves the
 # regularised model (not the plain one) under the file name `cats_dogs_basic_cnn.h5`, so
-# the one from-scratch *test* figure of its evaluation chapter, about 78% accuracy for its
+# the one from-scratch *test* figure of its evaluation section, about 78% accuracy for its
 # "basic CNN", belongs to the dropout CNN. Here each model keeps its own name:
 # `cats_dogs_basic_cnn.h5` is the plain CNN, `cats_dogs_cnn_dropout.h5` the dropout CNN
 # (on a folder of your own, `data/<name>/`, they are `<name>_basic_cnn.h5` and so on).
@@ -115,6 +115,7 @@ n_classes = len(class_names)
 counts = {"train": len(train_ds.file_paths), "validation": len(val_ds.file_paths)}
 print("classes:", dict(enumerate(class_names)))
 print("images per split:", counts)
+print(f"{len(train_ds)} iterations per epoch (batches of {BATCH_SIZE}, one weight update each)")
 
 # %% [markdown]
 # ## Basic CNN
@@ -123,8 +124,22 @@ print("images per split:", counts)
 # features; a 512-unit dense layer and the output layer classify them. With two classes the
 # output is the book's single sigmoid unit (the probability of *dog*) trained with binary
 # cross-entropy; on your own folders with three or more classes, a softmax unit per class
-# with sparse categorical cross-entropy (the labels are class numbers). As in the book, the
-# optimizer is RMSprop at its default learning rate.
+# with sparse categorical cross-entropy (the labels are class numbers).
+#
+# As in the book, the optimizer is RMSprop at its default learning rate, 1e-3
+# (`LEARNING_RATE`). The book does not say why; what RMSprop does explains why it is a safe
+# default here. Plain gradient descent moves every weight by the same multiple of its
+# gradient, yet the gradients of a network's layers can differ by orders of magnitude, so one
+# learning rate is too large for some weights and too small for others. RMSprop keeps for
+# each weight a running average of its recent squared gradients (`rho=0.9`, roughly the last
+# ten steps) and divides that weight's step by the average's square root: a weight whose
+# gradient is steady moves by about the learning rate per step, whatever the scale of its
+# gradient, and no learning rate has to be tuned layer by layer. G. Hinton proposed it in his
+# Coursera course (T. Tieleman and G. Hinton, *Neural Networks for Machine Learning*, lecture
+# 6.5, 2012: <http://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf>), and
+# it was the usual choice in the Keras examples of the time: F. Chollet's 2016 blog post
+# (notebook 11) compiles its models with `"rmsprop"`. Adam, notebook 08's optimizer, adds
+# momentum to the same per-weight scaling.
 
 
 # %%
@@ -166,6 +181,27 @@ print(f"basic CNN at {IMAGE_SIZE} px: {basic.count_params():,} parameters")
 # above when `IMAGE_SIZE = 150`). Nearly all of them sit in the dense layer, fed by the
 # flattened 17x17x128 map of the last pooling layer (at 150 px: 36,992 inputs times 512
 # units): plenty of capacity to memorize 3,000 photos.
+#
+# ### Batches, iterations, epochs
+#
+# The book fixes four words before it trains (chapter 5; the same passage is in D. Sarkar's
+# article "A Comprehensive Hands-on Guide to Transfer Learning with Real-World Applications in
+# Deep Learning", Towards Data Science, 2018:
+# <https://towardsdatascience.com/a-comprehensive-hands-on-guide-to-transfer-learning-with-real-world-applications-in-deep-learning-212bf3b2f27a>):
+#
+# - a **batch** is the group of photos the model is given together: `BATCH_SIZE` of them
+#   (30, the book's), one element of `train_ds`;
+# - an **iteration** (Keras says *step*) is one batch sent forward through the network, its
+#   loss computed, and the gradients sent back;
+# - a **weight update** ends every iteration: the optimizer (here one RMSprop step) moves each
+#   trainable weight once;
+# - an **epoch** is one pass over every training photo, so it holds photos / batch size
+#   iterations.
+#
+# With the book's 3,000 training photos in batches of 30, an epoch is 3,000 / 30 = 100
+# iterations, so its 30 epochs make 3,000 weight updates. The line printed under "The data"
+# gives your split's count (rounded up: a last, smaller batch takes the photos left over), and
+# the same count starts each epoch's progress line below (`100/100` with the book's settings).
 #
 # Training uses two callbacks. `ModelCheckpoint(save_best_only=True)` saves the model
 # whenever the validation loss reaches a new low, so the epoch we keep is the best one, not
@@ -363,10 +399,11 @@ book = pd.DataFrame(
 
 # %%
 basic_acc, dropout_acc = summary["val_accuracy"]
-difference = 100 * (dropout_acc - basic_acc)
-side = "above" if difference > 0 else "below" if difference < 0 else "level with"
+difference = round(100 * (dropout_acc - basic_acc), 1)
+side = "above" if difference > 0 else "below"
+how = f"{abs(difference)} points {side}" if difference else "level with"
 print(f"validation accuracy of the dropout CNN is {dropout_acc:.3f}, ", end="")
-print(f"{abs(difference):.1f} points {side} the basic CNN's ({basic_acc:.3f})")
+print(f"{how} the basic CNN's ({basic_acc:.3f})")
 for name, gap in summary["train_val_gap"].items():
     print(f"{name}: train-validation accuracy gap {gap:+.3f}")
 if PREFIX == "cats_dogs":
@@ -387,16 +424,70 @@ if PREFIX == "cats_dogs":
 #   (0.72 to 0.78) and still overfit. Compare with the sentence your run printed. Next:
 #   notebook 03 adds image augmentation; notebooks 04-06 bring in transfer learning.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell or one cell; run the notebook again from the top.
+# For the questions about weights the run can stop after the models' summaries; for those
+# about curves, `EPOCHS = 8` (the `cpu` profile's) keeps a run short on a CPU.
+#
+# 1. **Iterations per epoch.** Set `BATCH_SIZE = 50`, then `BATCH_SIZE = 32`. Read the
+#    "iterations per epoch" line under the data and the count that starts each progress line.
+#    What do you expect on the book's 3,000 training photos?
+#    <details><summary>Answer</summary>
+#    60 iterations for batches of 50 (3,000 / 50) and 94 for batches of 32: 93 full batches
+#    and a last one of 24 photos. Every photo is still seen once per epoch; only the number
+#    of weight updates per epoch changes, so 30 epochs make 1,800 or 2,820 updates instead of
+#    3,000.
+#    </details>
+# 2. **Where the weights are.** Add a cell after the basic CNN's summary:
+#    `pd.Series({layer.name: layer.count_params() for layer in basic.layers})`, and the same
+#    for `dropout` after its summary. What share of each model sits in its first
+#    `Dense(512)` at 150 px?
+#    <details><summary>Answer</summary>
+#    Basic CNN: 18,940,416 of 19,024,513 weights, 99.6 %: the 36,992 flattened inputs times
+#    512 units. Dropout CNN: 3,211,776 of 3,706,113, 86.7 %: the fourth pooling shrinks the
+#    flattened map to 6,272 inputs. The convolutions, which do the seeing, hold less than
+#    0.5 % of the basic CNN.
+#    </details>
+# 3. **Smaller photos.** Set `IMAGE_SIZE = 64` and read the two parameter lines. Which
+#    layers change their count, and why?
+#    <details><summary>Answer</summary>
+#    Only the first `Dense(512)` of each model: a convolution's weights do not depend on the
+#    size of the photo, but the flattened map does (6 x 6 x 128 for the basic CNN, 2 x 2 x 128
+#    for the dropout CNN at 64 px). The basic CNN drops to 2,443,905 weights, the dropout CNN
+#    to 756,993.
+#    </details>
+# 4. **Drop the dropout.** In the dropout CNN's cell delete the two `layers.Dropout(0.3)`
+#    lines. Compare the parameter line with before, then the two models' `train_val_gap` and
+#    curves with those of a run with dropout.
+#    <details><summary>Answer</summary>
+#    The parameter count does not move (3,706,113 at 150 px): dropout has no weights, it only
+#    silences units while training. So any difference in the gap comes from that silencing
+#    alone: with it, no unit can count on the others being there, which makes memorizing the
+#    training photos harder. One short run is noisy (see the caution above the table), so
+#    read a difference of a point or two as a tie.
+#    </details>
+# 5. **Another optimizer.** Replace `keras.optimizers.RMSprop` by `keras.optimizers.SGD` (same
+#    learning rate) in the basic CNN's cell. Compare the validation curves with RMSprop's.
+#    <details><summary>Answer</summary>
+#    SGD moves each weight by 1e-3 times its raw gradient, with no per-weight scaling, so the
+#    layers whose gradients are small learn slowly, and the same number of epochs may leave
+#    the model further from its best. How much further depends on the run; the point is that
+#    the learning rate means something different for each optimizer, so changing one usually
+#    means tuning the other.
+#    </details>
+#
 # ## What a full run costs
 #
 # - **Book settings on a GPU** (30 epochs each, 150 px, 3,000 training photos): not measured
 #   here.
 # - **`cpu` profile on a 2-core laptop** (`python run_all.py --profile cpu`: 64 px photos,
-#   batches of 32, 8 epochs each): 1.4 minutes for this notebook (87 s, the whole notebook
-#   under papermill) on the full split, in the run of `BENCHMARKS.md` (2-core AMD EPYC,
-#   nothing else running; 2026-11-24, 09:32 UTC). The models
-#   are the same layers at any size: at 64 px the flattened maps are smaller, so the dense
-#   layers have fewer weights (the counts printed above), and an epoch took about 5 s there,
-#   against about 65 s at 150 px in the project's run of 2026-11-23. Eight epochs leave room
-#   for the validation loss to turn up; the lines printed above say whether it did in your
-#   run.
+#   batches of 32, 8 epochs each): 7.01 minutes for this notebook (the whole notebook under
+#   papermill) on the full split in the run of 2026-12-03 in `BENCHMARKS.md` (2-core AMD
+#   EPYC, nothing else running), on a day the machine ran VGG-16 about three times slower
+#   than on 2026-11-24 (5.6 photos per second at 180 px in float32, against 16 in
+#   bfloat16); the run of 2026-11-24 there took 1.48 minutes. The models are the same
+#   layers at any size: at 64 px the flattened maps are smaller, so the dense layers have
+#   fewer weights (the counts printed above) and an epoch costs less than at 150 px. Eight
+#   epochs leave room for the validation loss to turn up; the lines printed above say
+#   whether it did in your run.

@@ -29,7 +29,8 @@
 #
 # 1. load VGG-16 without its ImageNet classifier (`include_top=False`) and **freeze** it;
 # 2. run every photo through the frozen base **once** and keep what it computes, the
-#    "bottleneck features" (4 x 4 x 512 numbers per 150 x 150 photo), as `.npy` files;
+#    "bottleneck features" (4 x 4 x 512 numbers per 150 x 150 photo), as `.npy` files, and
+#    look at one of their 512 maps;
 # 3. train the book's dense head on those features in seconds per epoch, and put head and base
 #    together into one model that takes photos;
 # 4. fit a logistic regression on the same features, a lighter alternative;
@@ -75,6 +76,7 @@ import time
 from pathlib import Path
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -109,7 +111,10 @@ for split in ("train", "validation"):
         class_names=datasets["train"].class_names if split != "train" else None,
     )
 class_names = datasets["train"].class_names
-labels = {split: np.concatenate([y for _, y in ds]) for split, ds in datasets.items()}
+labels = {  # each photo's label is its folder's position in class_names
+    split: np.array([class_names.index(Path(path).parent.name) for path in ds.file_paths])
+    for split, ds in datasets.items()
+}
 print(class_names, {split: len(y) for split, y in labels.items()})
 
 # %% [markdown]
@@ -153,13 +158,38 @@ print("output:", conv_base.output_shape, "| weights:", f"{conv_base.count_params
 pretrained.layer_table(conv_base)
 
 # %% [markdown]
+# The same 19 layers grouped by block, and what each notebook of the case study does with
+# them (the article draws this as a block diagram of the two strategies: every block frozen
+# for the feature extractor, blocks 4 and 5 unfrozen for fine-tuning). The weights add up the
+# `Params` column above; a convolution's weights do not depend on the photo's size, its output
+# does (each pooling halves it, rounding down).
+#
+# | block | convolutions (filters) | weights | output at 150 px | 04, 05 | 06 book | 06 cached |
+# |---|---|--:|---|---|---|---|
+# | 1 | 2 (64), then pooling | 38,720 | 75 x 75 x 64 | frozen | frozen | frozen |
+# | 2 | 2 (128), then pooling | 221,440 | 37 x 37 x 128 | frozen | frozen | frozen |
+# | 3 | 3 (256), then pooling | 1,475,328 | 18 x 18 x 256 | frozen | frozen | frozen |
+# | 4 | 3 (512), then pooling | 5,899,776 | 9 x 9 x 512 | frozen | **trained** | frozen |
+# | 5 | 3 (512), then pooling | 7,079,424 | 4 x 4 x 512 | frozen | **trained** | **trained** |
+# | ImageNet top | Dense 4,096, 4,096, 1,000 | 123,642,856 | | dropped | dropped | dropped |
+# | our head | Dense (06 cached: pooled) | | 1 | **trained** | **trained** | **trained** |
+#
+# In 04 and 05 nothing of VGG-16 trains, only the head. Notebook 06's book route trains blocks
+# 4 and 5 with the head, at a learning rate ten times lower; its cached route (the CPU one)
+# trains block 5 alone, on block 4's outputs computed once.
+
+# %% [markdown]
 # ## Bottleneck features, computed once
 #
 # VGG-16 expects its own preprocessing (`keras.applications.vgg16.preprocess_input`: RGB to
-# BGR, ImageNet mean pixel subtracted). `pretrained.preprocessing_layer("vgg16")` is exactly
-# that as one frozen `Dense(3)` layer on each pixel's channels, so a saved model holding it
-# loads anywhere with plain `keras.models.load_model`. The **extractor** is photo →
-# preprocessing → frozen base; its output for each photo is that photo's bottleneck features.
+# BGR, ImageNet mean pixel subtracted). That is an affine map of each pixel's three channels,
+# which one frozen `keras.layers.Dense(3)` on the channel axis computes exactly:
+# `pretrained.preprocessing_layer("vgg16")` builds it, with a kernel that swaps red and blue
+# and a bias of minus the mean pixel (printed below). Why not call `preprocess_input` inside
+# the model? It becomes TensorFlow ops (`GetItem`, ...) that a saved `.h5` model cannot load
+# back; a `Dense` layer loads anywhere with plain `keras.models.load_model`. The **extractor**
+# is photo → preprocessing → frozen base; its output for each photo is that photo's
+# bottleneck features.
 #
 # The base is frozen, so these features never change: the book computes them once with
 # `predict` and saves them with `np.save`, then trains the head on the arrays. `cache.predict`
@@ -176,6 +206,11 @@ pretrained.layer_table(conv_base)
 
 # %%
 preprocess = pretrained.preprocessing_layer("vgg16")
+kernel, bias = preprocess.get_weights()
+print(f"kernel:\n{kernel}\nbias: {bias}")
+photos = np.array(next(iter(datasets["validation"]))[0])
+difference = preprocess(photos) - keras.applications.vgg16.preprocess_input(photos.copy())
+print("largest difference from vgg16.preprocess_input:", float(np.abs(difference).max()))
 extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, conv_base], name="extractor")
 features = {
     split: cache.predict(extractor, ds, f"{split}_features", CACHE_DIR)
@@ -190,11 +225,28 @@ print({split: f.shape for split, f in features.items()})
 # bfloat16 they are equal, since every bfloat16 activation of this size fits a float16 exactly.
 
 # %%
-images, _ = next(iter(datasets["validation"]))
-by_hand = extractor.predict(images, verbose=0)
-scale = np.abs(by_hand).max()
-print(f"largest difference: {np.abs(by_hand - features['validation'][: len(images)]).max():.3g}")
-print(f"(features reach {scale:.3g})")
+by_hand = extractor.predict(photos, verbose=0)  # the first batch of validation photos
+difference = np.abs(by_hand - features["validation"][: len(photos)]).max()
+print(f"largest difference: {difference:.3g} (features reach {np.abs(by_hand).max():.3g})")
+
+# %% [markdown]
+# ## What a bottleneck feature looks like
+#
+# Each of the 512 channels of `block5_pool` is a small map (4 x 4 cells at 150 px), one cell
+# per region of the photo, that is large where the region shows the pattern the channel's
+# filters respond to. The article shows channel 0 of a training photo's map; here the first
+# validation photo beside its most active channel, the one with the largest mean over its
+# cells (a channel can well be zero everywhere for a given photo: the last convolution's ReLU
+# keeps only positive responses). The head sees all 512 maps of a photo flattened into one
+# vector.
+
+# %%
+channel = int(features["validation"][0].mean(axis=(0, 1)).argmax())
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.5))
+axes[0].imshow(photos[0].astype("uint8"))
+axes[0].set_title(Path(datasets["validation"].file_paths[0]).name)
+axes[1].imshow(features["validation"][0][..., channel])
+_ = axes[1].set_title(f"block5_pool, channel {channel} of {features['validation'].shape[-1]}")
 
 # %% [markdown]
 # ## The book's dense head on the cached features
@@ -259,6 +311,20 @@ best = int(history["val_loss"].idxmin())
 fig = plots.plot_history(history.reset_index(), "VGG-16 features + dense head")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{NAME}_history.png")
 print(f"best epoch {best}: validation accuracy {history.loc[best, 'val_accuracy']:.4f}")
+print(history[["accuracy", "val_accuracy"]].iloc[[min(5, len(history)) - 1, -1]].round(4))
+
+# %% [markdown]
+# **The book's run, and yours.** In the book's run (chapter 5, and the article that excerpts
+# it) this head reaches a validation accuracy close to 88 %, some 5 to 6 points above its CNN
+# trained on augmented photos, and the authors see it overfit: after about the fifth epoch the
+# training accuracy keeps climbing towards 100 % while the validation accuracy stays where it
+# was, and in their log the validation loss grows from about 0.3 to 0.83 by the last epoch.
+# The book keeps the last epoch; we keep the one with the lowest validation loss (printed
+# above, with its validation accuracy). The two rows printed last are the training and
+# validation accuracy of your run at epoch 5 (or earlier, in a shorter run) and at its last
+# epoch: a gap that widens from the first row to the second is the overfitting the book
+# describes, and the curves above show where it starts. Notebook 05 answers it with
+# augmentation.
 
 # %% [markdown]
 # ## One model that takes photos
@@ -290,9 +356,8 @@ saving.save_model(
     learning_rate=LEARNING_RATE,
     features_precision=MIXED_PRECISION,
 )
-trainable = sum(w.numpy().size for w in model.trainable_weights)
-frozen = sum(w.numpy().size for w in model.non_trainable_weights)
-print(f"trainable weights: {trainable:,} | frozen: {frozen:,}")
+counts = pretrained.param_counts(model)
+print(f"trainable weights: {counts['trainable_params']:,} | frozen: {counts['frozen_params']:,}")
 
 # %% [markdown]
 # ## A linear model on pooled features
@@ -322,17 +387,10 @@ print(f"C = {best_c} (cross-validated on training photos) -> validation {linear_
 # %%
 results = pd.DataFrame(
     [
-        {
-            "model": "VGG-16 features + dense head (book)",
-            "validation_accuracy": float(history.loc[best, "val_accuracy"]),
-            "train_seconds": train_seconds,
-        },
-        {
-            "model": f"VGG-16 pooled features + logistic regression (C={best_c})",
-            "validation_accuracy": linear_accuracy,
-            "train_seconds": None,
-        },
-    ]
+        ("VGG-16 features + dense head (book)", history.loc[best, "val_accuracy"], train_seconds),
+        (f"VGG-16 pooled features + logistic regression (C={best_c})", linear_accuracy, None),
+    ],
+    columns=["model", "validation_accuracy", "train_seconds"],
 ).set_index("model")
 results.to_csv(Path(RESULTS_DIR) / "04_vgg16_feature_extractor.csv")
 results.round(4)
@@ -397,11 +455,68 @@ preprocessing.round(4)
 # - The features cannot be augmented once cached: notebook 05 puts the frozen base inside
 #   the model to train on augmented photos.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell or one cell. Point `MODELS_DIR` and `RESULTS_DIR`
+# at other folders first (`"../models-try"`, `"../results-try"`), so that the book's model
+# that notebook 07 scores is not overwritten; `CACHE_DIR` can stay, since the cache tells
+# models, photos and sizes apart.
+#
+# 1. **The book's x/255.** In the cell that builds `extractor`, add
+#    `preprocess = keras.layers.Rescaling(1 / 255)` on the line before it, so that the
+#    features, the head and the saved model all see pixels divided by 255. Print the range
+#    the base now receives, `float(preprocess(photos).numpy().min())` and `.max()`, then
+#    compare the results table with the one your first run wrote
+#    (`../results/04_vgg16_feature_extractor.csv`). (The preprocessing table is no help this
+#    time: both its rows now start from x/255 features.)
+#    <details><summary>Answer</summary>
+#    The base receives values in [0, 1] instead of values within [-123.7, 151.1] (VGG-16's
+#    preprocessing subtracts the mean pixel, 103.9, 116.8 and 123.7 for blue, green and red,
+#    from values up to 255). Its first filters were trained on the larger, centred values, so
+#    every response downstream changes scale and balance; whether the head and the logistic
+#    regression make up for it on 3,000 photos is what the two tables say. The preprocessing
+#    table of the first run asked the same question with a linear model on a subset.
+#    </details>
+# 2. **VGG-16's own size.** Set `IMAGE_SIZE = 224`, the size of the ImageNet crops it was
+#    trained on. Look at the shape of the features and at the trainable weights printed
+#    under the saved model.
+#    <details><summary>Answer</summary>
+#    Five poolings take 224 px to 7 x 7, so each photo gives 7 x 7 x 512 = 25,088 numbers
+#    instead of 8,192, and the head's first Dense layer grows with it: 13,108,737 trainable
+#    weights instead of 4,457,985. The frozen ones stay 14,714,688 (plus the 12 of the
+#    preprocessing layer): convolutions do not care about the photo's size. The pass over
+#    the photos costs about (224 / 150)^2, 2.2 times the arithmetic.
+#    </details>
+# 3. **A lighter head.** In the head's cell replace `keras.layers.Flatten()` by
+#    `keras.layers.GlobalAveragePooling2D()` (the logistic regression's pooled features, fed to
+#    the book's dense layers). Look at `head.summary()`, then compare the best validation
+#    accuracy and the two printed rows (epoch 5 and the last) with the book's head.
+#    <details><summary>Answer</summary>
+#    Averaging each map leaves 512 numbers per photo, whatever the image size, and the head
+#    525,825 trainable weights instead of 4,457,985. Fewer weights give less room to learn
+#    the training photos by heart, which can narrow the gap between training and validation
+#    accuracy; the averaging also throws away where in the photo each pattern was, which can
+#    cost accuracy. Your run says which weighs more here.
+#    </details>
+# 4. **Stop where the book saw overfitting begin.** Set `EPOCHS = 5`. Compare the best
+#    epoch and its validation accuracy with those of the 30-epoch run.
+#    <details><summary>Answer</summary>
+#    The checkpoint keeps the epoch with the lowest validation loss in either run. If that
+#    epoch came early in the 30-epoch run, the 5-epoch run finds (nearly) the same model in
+#    a sixth of the time, and the extra epochs bought nothing but overfitting; if it came
+#    late, the longer run was worth it. The history figure shows which.
+#    </details>
+#
 # ## What a full run costs
 #
 # Book settings (3,000 training and 1,000 validation photos at 150 px, 30 epochs) on a GPU:
-# not measured here. On 2 CPU cores the cost is one pass of VGG-16 over the 4,000 photos
-# (about 16 photos per second at 180 px in bfloat16 on the 2-core AMD EPYC of
-# `BENCHMARKS.md`) plus about 75 s for the 30 epochs of the head; `BENCHMARKS.md` has the
-# minutes of the current version's `cpu` profile. A re-run with the cache in place skips the
-# pass.
+# not measured here. On 2 CPU cores (`cpu` profile, 180 px) the cost is one pass of VGG-16
+# over the 4,000 photos plus the 30 epochs of the head: 21.54 minutes in the run of
+# 2026-12-03 in `BENCHMARKS.md` (2-core AMD EPYC, float32, which the runner measured faster
+# that day), of which 738.0 s for the 3,000 training photos, 225.0 s for the 1,000
+# validation photos and 230.2 s for the head. That day the machine ran VGG-16 about three
+# times slower than on 2026-11-24 (5.6 photos per second at 180 px in float32, against 16 in
+# bfloat16), and the training pass shared it with four helpers editing text files under
+# `nice -n 19` (4.07 photos per second, against 4.44 for the validation pass right after it,
+# alone). The run of 2026-11-24 there, of the previous version, took 5.59 minutes, of which
+# 75.2 s for the head. A re-run with the cache in place skips the pass.

@@ -84,33 +84,36 @@ SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 PREFIX = saving.model_prefix(DATA_DIR)  # file names: "cats_dogs" here, else your folder's name
 BOOK_NAME = f"{PREFIX}_tlearn_img_aug_cnn"
 CACHED_NAME = f"{PREFIX}_tlearn_img_aug_cached_cnn"
-CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"
-CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-Path(RESULTS_DIR).mkdir(parents=True, exist_ok=True)
+CHECKPOINTS = Path(MODELS_DIR) / "checkpoints"  # ModelCheckpoint creates the folder
+Path(RESULTS_DIR).mkdir(parents=True, exist_ok=True)  # CSVLogger does not
 
 # %% [markdown]
 # ## The photos, the frozen base and the validation features
 #
 # As in notebook 04: the split folders read with `keras.utils.image_dataset_from_directory` (in
-# file order, for the features), VGG-16 without its classifier, frozen, behind its own
-# preprocessing layer, and the validation photos' bottleneck features through `cache.predict`
-# (computed once and saved with `np.save`; after notebook 04 it simply loads them). Because the
-# base is frozen, a head's accuracy on these features is the accuracy of base plus head on the
-# validation photos. Every model that trains here is built inside `strategy.scope()`, the base
-# too, since the direct route holds it.
+# file order, for the features; each photo's label is its folder's position in `class_names`),
+# VGG-16 without its classifier, frozen, behind its own preprocessing layer, and the validation
+# photos' bottleneck features through `cache.predict` (computed once and saved with `np.save`;
+# after notebook 04 it simply loads them). Because the base is frozen, a head's accuracy on
+# these features is the accuracy of base plus head on the validation photos. Every model that
+# trains here is built inside `strategy.scope()`, the base too, since the direct route holds it.
+#
+# Both routes save the same kind of model: raw photo (`photos`) → preprocessing → frozen base
+# (`bottleneck`) → the route's trained head. The first steps are written once here; each route
+# adds its head on top, since several functional models may share one graph of layers.
 
 # %%
-datasets = {}
-for split in ("train", "validation"):
-    datasets[split] = keras.utils.image_dataset_from_directory(
-        Path(DATA_DIR) / split,
-        image_size=SIZE,
-        batch_size=BATCH_SIZE,
-        shuffle=False,
-        class_names=datasets["train"].class_names if split != "train" else None,
+datasets = {
+    split: keras.utils.image_dataset_from_directory(
+        Path(DATA_DIR) / split, image_size=SIZE, batch_size=BATCH_SIZE, shuffle=False
     )
+    for split in ("train", "validation")
+}
 class_names = datasets["train"].class_names
-labels = {split: np.concatenate([y for _, y in ds]) for split, ds in datasets.items()}
+labels = {  # each photo's label is its folder's position in class_names
+    split: np.array([class_names.index(Path(path).parent.name) for path in ds.file_paths])
+    for split, ds in datasets.items()
+}
 loss = "binary_crossentropy" if len(class_names) == 2 else "sparse_categorical_crossentropy"
 
 with strategy.scope():
@@ -124,13 +127,8 @@ with strategy.scope():
 extractor = keras.Sequential([keras.Input(shape=SHAPE), preprocess, conv_base], name="extractor")
 val_features = cache.predict(extractor, datasets["validation"], "validation_features", CACHE_DIR)
 
-
-def validation_accuracy(head: keras.Model) -> float:
-    """Accuracy of a head on the validation features (= base + head on the photos)."""
-    probs = head.predict(val_features, verbose=0)
-    predicted = probs.argmax(-1) if probs.shape[-1] > 1 else (probs[:, 0] > 0.5).astype(int)
-    return float(np.mean(predicted == labels["validation"]))
-
+photos = keras.Input(shape=SHAPE, name="image")  # the saved models: photo -> base -> a head
+bottleneck = conv_base(preprocess(photos), training=False)
 
 # %% [markdown]
 # ## The augmentation and the head
@@ -159,7 +157,7 @@ fig = plots.image_grid(
 # batches of them make an epoch. Validation photos are never augmented.
 
 # %%
-routes = []
+routes = {}
 if EPOCHS:
     with strategy.scope():
         head = training.book_head(conv_base.output_shape[1:], len(class_names))
@@ -180,7 +178,7 @@ if EPOCHS:
         Path(DATA_DIR) / "train", image_size=SIZE, batch_size=BATCH_SIZE, seed=SEED
     )
     if STEPS_PER_EPOCH:
-        train_ds = train_ds.take(STEPS_PER_EPOCH)
+        train_ds = train_ds.take(STEPS_PER_EPOCH)  # len(train_ds): batches per epoch
     keep = data.per_class_indices(labels["validation"], VALIDATION_PER_CLASS)
     val_paths = [datasets["validation"].file_paths[i] for i in keep]
     val_ds = data.image_dataset(val_paths, labels["validation"][keep], SIZE, BATCH_SIZE)
@@ -207,13 +205,8 @@ if EPOCHS:
 
 # %%
 if EPOCHS:
-    inputs = keras.Input(shape=SHAPE, name="image")
-    x = preprocess(inputs)
-    x = conv_base(x, training=False)
-    outputs = head(x)
-    photo_model = keras.Model(inputs, outputs, name="vgg16_img_aug")
     saving.save_model(
-        photo_model,
+        keras.Model(photos, head(bottleneck), name="vgg16_img_aug"),
         Path(MODELS_DIR) / f"{BOOK_NAME}.h5",
         class_names,
         **facts,
@@ -227,16 +220,15 @@ if EPOCHS:
     fig = plots.plot_history(history, "Frozen VGG-16 in the model, augmented photos")
     plots.save_figure(fig, Path(RESULTS_DIR) / f"{BOOK_NAME}_history.png")
     print(facts)
-    routes.append(
-        {
-            "route": "direct: base in the model (book)",
-            "epochs": facts["epochs"],
-            "photos_per_epoch": min(len(labels["train"]), (STEPS_PER_EPOCH or 10**9) * BATCH_SIZE),
-            "extraction_seconds": 0.0,
-            "train_seconds": train_seconds,
-            "validation_accuracy": validation_accuracy(head),
-        }
-    )
+    probs = head.predict(val_features, verbose=0)  # all validation photos, through the base
+    predicted = probs.argmax(-1) if probs.shape[-1] > 1 else (probs[:, 0] > 0.5).astype(int)
+    routes["direct: base in the model (book)"] = {
+        "epochs": facts["epochs"],
+        "photos_per_epoch": min(len(labels["train"]), len(train_ds) * BATCH_SIZE),
+        "extraction_seconds": 0.0,
+        "train_seconds": train_seconds,
+        "validation_accuracy": float(np.mean(predicted == labels["validation"])),
+    }
 
 # %% [markdown]
 # ## The CPU-friendly way: augmented passes through the frozen base, once
@@ -247,20 +239,24 @@ if EPOCHS:
 # augmentation's settings and seed are part of what it depends on). The head then trains on
 # `AUG_PASSES` x 3,000 feature blocks, seconds per epoch. What it gives up: the head sees
 # `AUG_PASSES` fixed versions of each photo instead of a new one every epoch.
+#
+# The head trains with `training.fit_keep_best`: `fit` with the two callbacks of the direct
+# route (`ModelCheckpoint` keeping the best epoch, `CSVLogger`), then the best head reloaded
+# (notebook 02 writes these steps out). Its validation data are the cached features of all the
+# validation photos.
 
 # %%
-passes, start = [], time.perf_counter()
-for k in range(AUG_PASSES):
-    augmentation_k = augment.book_augmentation(seed=SEED + 1000 * (k + 1))
-    passes.append(
-        cache.predict(
-            extractor,
-            datasets["train"],
-            f"train_aug{k}_features",
-            CACHE_DIR,
-            augment=augmentation_k,
-        )
+start = time.perf_counter()
+passes = [
+    cache.predict(
+        extractor,
+        datasets["train"],
+        f"train_aug{k}_features",
+        CACHE_DIR,
+        augment=augment.book_augmentation(seed=SEED + 1000 * (k + 1)),
     )
+    for k in range(AUG_PASSES)
+]
 extraction_seconds = round(time.perf_counter() - start, 1)
 aug_x = np.concatenate(passes)
 aug_y = np.tile(labels["train"], AUG_PASSES)
@@ -273,27 +269,19 @@ with strategy.scope():
         loss=loss,
         metrics=["accuracy"],
     )
-checkpoint = CHECKPOINTS / f"{CACHED_NAME}_head.keras"
-callbacks = [
-    keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
-    keras.callbacks.CSVLogger(Path(RESULTS_DIR) / f"{CACHED_NAME}_history.csv"),
-]
-start = time.perf_counter()
-history = cached_head.fit(
-    aug_x,
-    aug_y,
-    validation_data=(val_features, labels["validation"]),
-    epochs=CACHED_EPOCHS,
-    batch_size=BATCH_SIZE,
-    callbacks=callbacks,
-    verbose=2,
-)
-cached_seconds = round(time.perf_counter() - start, 1)
-cached_head = keras.models.load_model(checkpoint)
-history = training.history_frame(history)
+    cached_head, history, cached_seconds = training.fit_keep_best(
+        cached_head,
+        aug_x,
+        (val_features, labels["validation"]),
+        y=aug_y,
+        batch_size=BATCH_SIZE,
+        epochs=CACHED_EPOCHS,
+        checkpoint=CHECKPOINTS / f"{CACHED_NAME}_head.keras",
+        log=Path(RESULTS_DIR) / f"{CACHED_NAME}_history.csv",
+        verbose=2,
+    )
 cached_facts = training.summarize(history)
-passes_text = f"{AUG_PASSES} augmented pass{'es' if AUG_PASSES != 1 else ''}"
-fig = plots.plot_history(history, f"Head on {passes_text}, cached")
+fig = plots.plot_history(history, f"Head on the cached augmented passes ({AUG_PASSES})")
 plots.save_figure(fig, Path(RESULTS_DIR) / f"{CACHED_NAME}_history.png")
 print(cached_facts)
 
@@ -302,18 +290,14 @@ print(cached_facts)
 # route (`EPOCHS = 0`) it is also saved under the book's name, for notebook 07.
 
 # %%
-inputs = keras.Input(shape=SHAPE, name="image")
-x = preprocess(inputs)
-x = conv_base(x, training=False)
-outputs = cached_head(x)
-cached_model = keras.Model(inputs, outputs, name="vgg16_img_aug_cached")
+cached_model = keras.Model(photos, cached_head(bottleneck), name="vgg16_img_aug_cached")
 for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
     saving.save_model(
         cached_model,
         Path(MODELS_DIR) / f"{name}.h5",
         class_names,
         **cached_facts,
-        train_seconds=cached_seconds,
+        train_seconds=round(cached_seconds, 1),
         notebook="05",
         learning_rate=LEARNING_RATE,
         route="cached augmented passes",
@@ -321,16 +305,13 @@ for name in [CACHED_NAME] + ([] if EPOCHS else [BOOK_NAME]):
         extraction_seconds=extraction_seconds,
         features_precision=MIXED_PRECISION,
     )
-routes.append(
-    {
-        "route": f"cached: {passes_text}",
-        "epochs": cached_facts["epochs"],
-        "photos_per_epoch": len(aug_x),
-        "extraction_seconds": extraction_seconds,
-        "train_seconds": cached_seconds,
-        "validation_accuracy": validation_accuracy(cached_head),
-    }
-)
+routes[f"cached: augmented passes ({AUG_PASSES})"] = {
+    "epochs": cached_facts["epochs"],
+    "photos_per_epoch": len(aug_x),
+    "extraction_seconds": extraction_seconds,
+    "train_seconds": round(cached_seconds, 1),
+    "validation_accuracy": cached_facts["best_epoch_val_accuracy"],
+}
 
 # %% [markdown]
 # ## Accuracy and time, side by side
@@ -343,7 +324,7 @@ routes.append(
 # your run (the cached route trains on the augmented passes only, not the original photos).
 
 # %%
-comparison = pd.DataFrame(routes).set_index("route")
+comparison = pd.DataFrame.from_dict(routes, orient="index").rename_axis("route")
 comparison.to_csv(Path(RESULTS_DIR) / "05_vgg16_augmentation_routes.csv")
 comparison.round(4)
 
@@ -359,11 +340,66 @@ comparison.round(4)
 # - Compare the routes on validation above; notebook 07 scores the saved models on test.
 # - Notebook 06 goes further: it unfreezes VGG-16's top blocks.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell or one cell. Point `MODELS_DIR` and `RESULTS_DIR`
+# at other folders first (`"../models-try"`, `"../results-try"`), so that the models notebook
+# 07 scores are not overwritten; keep `CACHE_DIR`, so that what is already computed loads.
+#
+# 1. **A larger photo, a larger head.** Set `IMAGE_SIZE = 180` (the `cpu` profile's size) and,
+#    to see the direct route's `model.summary()` without 100 epochs, `EPOCHS = 1` and
+#    `STEPS_PER_EPOCH = 2`. Which parameter counts of the summary change, and which do not?
+#    <details><summary>Answer</summary>
+#    VGG-16's last block now gives 5 x 5 x 512 = 12,800 numbers per photo instead of
+#    4 x 4 x 512 = 8,192, so the head's first `Dense` layer grows: 6,817,281 trainable
+#    parameters instead of 4,457,985. The non-trainable ones stay 14,714,700 (VGG-16's
+#    14,714,688 and the preprocessing layer's 12): a convolution's weights do not depend on
+#    the size of the photo it slides over. The features are computed anew at the new size,
+#    unless notebook 04 has run at 180 px with the same `MIXED_PRECISION`.
+#    </details>
+# 2. **What fills the corners.** In the cell that shows five random versions of one photo,
+#    build the augmentation with `augment.book_augmentation(seed=SEED, fill_mode="constant")`
+#    and look where a rotation, a shift or a zoom out brings in area from outside the photo.
+#    <details><summary>Answer</summary>
+#    The book's `"nearest"` repeats the nearest edge pixel outwards, which draws streaks;
+#    `"constant"` fills that area with zeros, black wedges and bands. The rotation, shift,
+#    shear and zoom layers all take the setting; the flip moves no pixel outside the frame
+#    and has none. Black areas are a pattern no real photo has, streaks look more like
+#    photo content: which one trains a better head is for a full run to say.
+#    </details>
+# 3. **More passes, fewer epochs.** After a run with the defaults, set `AUG_PASSES = 10` and
+#    `CACHED_EPOCHS = 10`. Read the lines `cache.predict` prints for the passes, and the
+#    `photos_per_epoch` column of the table.
+#    <details><summary>Answer</summary>
+#    Passes 0 to 4 load from the cache and only passes 5 to 9 are computed: pass `k` is
+#    seeded `SEED + 1000 * (k + 1)` whatever `AUG_PASSES` is, so the first five are the same
+#    augmentations of the same photos as before. `photos_per_epoch` is 30,000 (10 x 3,000);
+#    in all the head again sees 300,000 augmented photos, as with 5 passes x 20 epochs and
+#    the book's 100 epochs. Compare the validation accuracy with the default run: ten
+#    different versions of each photo, or five seen twice as often.
+#    </details>
+# 4. **What the direct route costs per photo.** Set `EPOCHS = 1`, `STEPS_PER_EPOCH = 10` and
+#    `VALIDATION_PER_CLASS = 50`. Compare the direct route's `train_seconds` per training
+#    photo of its epoch with the cached route's `extraction_seconds` per augmented photo
+#    (`AUG_PASSES` x 3,000 of them) on a first run.
+#    <details><summary>Answer</summary>
+#    The direct route's `photos_per_epoch` is 300 (10 batches of 30). Both routes run each
+#    photo once through the whole frozen base, which is most of the cost of a step (the
+#    direct route also trains the head and scores 100 validation photos), so expect per-photo
+#    costs of the same order. The difference is how often it is paid: once per photo and
+#    epoch on the direct route (100 epochs in the book), once per photo and pass on the
+#    cached one.
+#    </details>
+#
 # ## What a full run costs
 #
 # Book settings (100 epochs of the direct route on 3,000 photos at 150 px, 5 cached passes)
 # on a GPU: not measured here. `cpu` profile on 2 CPU cores, without the direct route
-# (`EPOCHS = 0`), with one augmented pass at 180 px: 4.2 minutes after notebook 04 in the run
-# of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24, 09:42 UTC), of which
-# 144 s for the augmented pass through blocks 1-4 (bfloat16, chosen by `"auto"`) and 54 s for
-# the 20 epochs of the head. Each further pass costs about as much as the first.
+# (`EPOCHS = 0`), with one augmented pass at 180 px: 12.39 minutes after notebook 04 in the
+# run of 2026-12-03 in `BENCHMARKS.md` (2-core AMD EPYC, nothing else running), of which
+# 0.2 s for the validation features (from notebook 04's cache), 586.2 s for the augmented
+# pass through blocks 1-4 (float32, 5.12 photos per second) and 134.3 s for the 20 epochs of
+# the head, on a day the machine ran VGG-16 about three times slower than on 2026-11-24 (5.6
+# photos per second at 180 px in float32, against 16 in bfloat16). The run of 2026-11-24
+# there, of the previous version, took 4.25 minutes: 143.7 s for the augmented pass (in
+# bfloat16) and 54.3 s for the head. Each further pass costs about as much as the first.

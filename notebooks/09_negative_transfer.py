@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 09 · When transfer hurts? VGG-16 features for handwritten digits
+# # When does transfer hurt? VGG-16 features for handwritten digits
 #
 # **Description:** re-run a published example of negative transfer (handwritten 8s and 6s,
 # logistic regression on raw pixels vs on VGG-16 ImageNet features, 10-fold cross-validation)
@@ -29,7 +29,9 @@
 #
 # The experiment comes from an article, not from the book: Mohammad Masum, *"A Demonstration
 # of Transfer Learning of VGG Convolutional Neural Network Pre-trained Model with Keras"*
-# (Towards Data Science). It takes about 8,200 MNIST digits 8 and 6, trains a logistic
+# (Towards Data Science,
+# <https://towardsdatascience.com/a-demonstration-of-transfer-learning-of-vgg-convolutional-neural-network-pre-trained-model-with-c9f5b8b1ab0a>).
+# It takes about 8,200 MNIST digits 8 and 6, trains a logistic
 # regression on the 784 raw pixels and on the 25,088 flattened VGG-16 features of each digit,
 # and reports, over 10 folds, about 98 % accuracy on the pixels against about 50 % on the VGG-16
 # features: a coin toss. It offers three possible reasons: VGG-16 was trained on 3-channel
@@ -239,8 +241,9 @@ evaluate(ARTICLE, X_article, article_lr, input="x/255", layer="block5_pool", cla
 # ### Paired, fold by fold
 #
 # Accuracy and F1 (the mean of the two classes' F1, so neither digit is favoured) on each fold,
-# and the difference VGG-16 minus pixels on the same fold. A mean difference smaller than its
-# spread across folds is noise.
+# and the difference VGG-16 minus pixels on the same fold. The rule for the verdict: a mean
+# difference no larger than its spread across folds (their standard deviation) is noise;
+# transfer is negative only when VGG-16 is worse by more than that spread.
 
 # %%
 table = pd.concat(scores, axis=1)
@@ -257,8 +260,13 @@ diff = scores[ARTICLE]["accuracy"] - scores["raw pixels"]["accuracy"]
 better, worse = int((diff > 0).sum()), int((diff < 0).sum())
 print(f"VGG-16 minus pixels: {diff.mean():+.2%} ± {diff.std():.2%} over the folds")
 print(f"VGG-16 better on {better} folds, worse on {worse}, equal on {FOLDS - better - worse}")
-negative = diff.mean() < 0 and worse > better
-print("negative transfer in this run:", "yes" if negative else "no")
+if abs(diff.mean()) <= diff.std():
+    verdict = "no clear difference: the mean is within the fold-to-fold spread"
+elif diff.mean() < 0:
+    verdict = "yes: VGG-16 is worse by more than the fold-to-fold spread"
+else:
+    verdict = "no: VGG-16 is better by more than the fold-to-fold spread"
+print("negative transfer in this run:", verdict)
 
 # %% [markdown]
 # ## What chance looks like: labels shuffled
@@ -410,11 +418,9 @@ if RUN_VARIANTS:
 # How to read it: a feature set near 50 % with shuffled labels near 50 % too would confirm the
 # article; a feature set well above 50 % means the features carry the digit, whatever their
 # origin. If the deeper blocks score below the earlier ones, or ImageNet weights below random
-# ones, that is where transfer hurts. In our `cpu`-profile run of 2026-11-23, of an earlier
-# version of this notebook (that day's `BENCHMARKS.md`, in the git history; 3,000 real digits
-# at 64 × 64, real ImageNet weights; compare with yours above), the
-# article's pipeline scored 99.7 % against 98.8 % for the pixels, and nothing fell to 50 %
-# except the shuffled labels.
+# ones, that is where transfer hurts. Read the lines printed above with these rules; the
+# `cpu`-profile run in `BENCHMARKS.md` (3,000 real digits at 64 × 64, real ImageNet weights)
+# gives a table to compare yours with.
 #
 # **How could a pipeline reach 50 %?** The article does not show enough to tell. The usual
 # ways to reach chance on two balanced classes:
@@ -451,19 +457,65 @@ if RUN_VARIANTS:
 #   100 %, transfer can add little; it pays off when target data are scarce and the baseline
 #   is weak, as with the cat and dog photos of notebooks 02 to 07.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell. Point `RESULTS_DIR` at another folder first
+# (`"../results-try"`) to keep the tables of the default run; keep `CACHE_DIR`, so that the
+# feature sets already computed load.
+#
+# 1. **The article's input size.** Set `IMAGE_SIZE = 224`, and on a CPU `N_SAMPLES = 1000`
+#    with `FOLDS = 5`: each digit then costs VGG-16 about (224 / 64)² ≈ 12 times the work it
+#    costs at 64 × 64. Read the `dim` column of the table of all feature sets.
+#    <details><summary>Answer</summary>
+#    VGG-16's five poolings halve 224 five times: `block5_pool` is 7 x 7 x 512 = 25,088
+#    numbers, the article's count; `block4_pool` 14 x 14 x 512 = 100,352; `block3_pool`
+#    28 x 28 x 256 = 200,704 (0.8 GB in float32 for 1,000 digits); the average over
+#    `block5_pool`'s 49 cells stays 512, and the raw pixels 784. Compare the accuracies with
+#    the run at 64 × 64: the same digit now reaches the deep blocks at a finer scale, and a
+#    logistic regression fits many more features with fewer digits.
+#    </details>
+# 2. **VGG-16's smallest input.** Set `IMAGE_SIZE = 32` (the smoke test's size), then 31.
+#    <details><summary>Answer</summary>
+#    At 32 `block5_pool` is 1 x 1 x 512: flattening it and averaging its one cell give the
+#    same 512 numbers, so the rows `block5_pool` and `block5_average` hold the same
+#    features, the same `dim` (512) and the same scores; `block4_pool` is 2 x 2 x 512 =
+#    2,048. At 31 the cell that builds VGG-16 stops with `ValueError: Input size must be at
+#    least 32x32`: five 2 x 2 poolings need 32 pixels to leave one cell.
+#    </details>
+# 3. **Another pair of digits.** Set `DIGITS = (4, 9)`. Read the first printed line, then
+#    compare the verdict and the table with the run on 8 and 6.
+#    <details><summary>Answer</summary>
+#    `13782 images of the digits (4, 9) in MNIST` (6,824 fours and 6,958 nines among
+#    MNIST's 70,000); the 4s are class 1 now, and every feature set is computed under new
+#    names (`mnist_4_vs_9_...`). A 4 and a 9 differ by a closed or an open top on the same
+#    stroke, so the pixels may leave more room below 100 % than for 8 and 6: compare the
+#    difference VGG-16 minus pixels and its spread across the folds with the default run,
+#    with the takeaway on near-perfect baselines in mind.
+#    </details>
+# 4. **A p-value that can mean something.** Set `N_PERMUTATIONS = 19` (`RUN_VARIANTS =
+#    False` saves time) and read the line the permutation test prints.
+#    <details><summary>Answer</summary>
+#    The p-value is the share of the 20 label sets (19 shuffles and the real labels) that
+#    score at least as well as the real labels, so it is a multiple of 1/20 and never below
+#    0.05; when no shuffle comes near the real labels it is exactly 0.050, the smallest value
+#    this test can give. The printed time grows with the shuffles: each is a whole
+#    cross-validation.
+#    </details>
+#
 # ## What a full run costs
 #
 # - **The article's settings** (about 8,200 digits at 224 × 224) on a GPU: not measured here;
 #   the VGG-16 pass dominates.
-# - **The defaults** (3,000 digits at 64 × 64, 10 folds, 3 shuffles) on a 2-core CPU: 4.7 minutes in
-#   the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running; 2026-11-24), VGG-16's pass
-#   included (the run started with no cache). The earlier version of this notebook (no permutation
-#   test, one shuffle of the labels, plus a fine-tune of block 5) took 6.8 minutes in the
-#   `cpu`-profile run of 2026-11-23 (that day's `BENCHMARKS.md`, in the git history). The
-#   permutation test is the part that grows: on our shared 2-core machine one logistic regression on
-#   shuffled labels took about 14 s of CPU time at the defaults, so each shuffle adds about `FOLDS`
-#   times that. The features are cached, so a re-run skips VGG-16.
-# - **Since that run** each feature set is its own `cache.predict` call: on a first run blocks
-#   1 to 3 run once more for `block3_pool` and block 5 twice (`block5_pool`, `block5_average`),
-#   about 0.7 of a VGG-16 pass more than that run's one pass for the three blocks (blocks 1 to
-#   3 hold 61 % of VGG-16's multiply-adds, block 5 9 %); not measured here.
+# - **The defaults** (3,000 digits at 64 × 64, 10 folds, 3 shuffles) on a 2-core CPU: 4.7
+#   minutes for the previous version of this notebook in the run of 2026-11-24 of
+#   `BENCHMARKS.md` (2-core AMD EPYC, nothing else running), VGG-16's pass included (the run
+#   started with no cache). The features are cached, so a re-run skips VGG-16.
+# - **The permutation test** is the part that grows with its parameter: each shuffle is one
+#   more cross-validation, `FOLDS` logistic regressions on labels that mean nothing, which are
+#   slow to converge. Its cell prints how long the shuffles took in your run; 19 shuffles
+#   take about 19 / `N_PERMUTATIONS` times that.
+# - **Since the run of 2026-11-24** each feature set is its own `cache.predict` call: on a
+#   first run blocks 1 to 3 run once more for `block3_pool` and block 5 twice (`block5_pool`,
+#   `block5_average`), about 0.7 of a VGG-16 pass more than that version's one pass for the
+#   three blocks (blocks 1 to 3 hold 61 % of VGG-16's multiply-adds, block 5 9 %); not
+#   measured here.

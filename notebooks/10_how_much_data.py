@@ -35,8 +35,9 @@
 # 3. fit a power law, `accuracy(n) = a - b * n**(-c)`, to each curve with
 #    `scipy.optimize.curve_fit`, and solve it for the number of photos the CNN from scratch
 #    would need to match the frozen features (an extrapolation, and said so);
-# 4. read from the measured curves the three ways transfer can help that notebook 00 names
-#    after Torrey and Shavlik (2009): a higher start, a higher slope, a higher asymptote.
+# 4. read from the measured curves, along the data axis, the three ways transfer can help
+#    that Torrey and Shavlik (2009) name along the training-time axis: a higher start, a
+#    higher slope, a higher asymptote (a reinterpretation, said so where it is read).
 #
 # The idea of measuring a learning curve and extrapolating it comes from the keras-io example
 # "Estimating required sample size for model training" (J. Verster, 2021,
@@ -46,13 +47,15 @@
 # with Python* (D. Sarkar, R. Bali, T. Ghosh, Packt, 2018); the chapter trains them on 1,500
 # photos per class only.
 #
-# Fine-tuning VGG-16 (notebook 06) would be a third curve. It is left out: in the project's
-# `cpu`-profile run of 2026-11-23 (2 cores; that day's `BENCHMARKS.md`, in the git history),
-# one fine-tuning epoch of notebook 06 on photos took 143 s, so the 15 points of this notebook
-# would take well over half an hour. Notebook 06 now fine-tunes block 5 on cached
-# activations, about 33 s per epoch of the 3,000 training photos in the run of the current
-# `BENCHMARKS.md`: the 15 points would still take tens of minutes at 8 epochs each. With a
-# GPU, the same loop with notebook 06's model adds it.
+# Fine-tuning VGG-16 (notebook 06) would be a third curve. It is left out for its cost on a
+# CPU: where a point of the transfer curve here is one logistic regression on features
+# computed once, a fine-tuning point would train block 5, 7 million weights, for several
+# epochs on its photos (on notebook 06's cached `block4_pool` activations at best), and a
+# learning curve needs `REPEATS` x `len(SIZES)` such points, 15 in the `cpu` profile. On all
+# 3,000 photos, notebook 06's 5 epochs of block 5 on cached activations took 846.2 s on 2 CPU
+# cores in the run of 2026-12-03 in `BENCHMARKS.md`, and 263.1 s in its run of 2026-11-24, on
+# a day the machine ran VGG-16 about three times faster. With a GPU, the same loop with
+# notebook 06's model adds the curve.
 #
 # Every accuracy here is measured on the **validation** split; the test split is not read.
 
@@ -119,7 +122,8 @@ SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 3)
 #
 # The training and validation splits, read as notebook 04 reads them: one
 # `keras.utils.image_dataset_from_directory` per split folder, not shuffled (row `i` of
-# everything computed from it is photo `i`), with the training folder's class names. Every
+# everything computed from it is photo `i`), with the training folder's class names; each
+# photo's label is its folder's position in `class_names`, read from the file paths. Every
 # subset below is drawn from the training split; every model is scored on the whole
 # validation split.
 
@@ -135,7 +139,10 @@ datasets = {
     )
     for split in ("train", "validation")
 }
-labels = {split: np.concatenate([y for _, y in ds]) for split, ds in datasets.items()}
+labels = {  # each photo's label is its folder's position in class_names
+    split: np.array([class_names.index(Path(p).parent.name) for p in ds.file_paths])
+    for split, ds in datasets.items()
+}
 paths = {split: ds.file_paths for split, ds in datasets.items()}
 n_classes = len(class_names)
 available = min(np.bincount(labels["train"]))
@@ -384,12 +391,17 @@ else:
 # %% [markdown]
 # ## Three ways transfer can help, measured
 #
-# Notebook 00 lists the three effects Torrey and Shavlik (2009) describe. Each is read here
-# from this run's curves, with "from scratch" as the baseline:
+# Notebook 00 lists the three effects Torrey and Shavlik (2009) describe. They are defined
+# over **training time**: a higher start is the performance *before any training on the
+# target task* (the transferred knowledge alone), a higher slope is a faster rise while
+# training, a higher asymptote a better final performance. This notebook varies the amount of
+# data, not the training time, so what follows is our **reinterpretation** on the data axis,
+# not their measurement, with "from scratch" as the baseline:
 #
-# 1. **Higher start**: accuracy at the smallest size.
-# 2. **Higher slope**: how fast accuracy rises at the start of the curve, as points gained
-#    per tenfold increase in photos between the two smallest sizes.
+# 1. **Higher start**: accuracy at the smallest number of photos (not before training: both
+#    models are trained on those photos).
+# 2. **Higher slope**: how fast accuracy rises with data at the start of the curve, as points
+#    gained per tenfold increase in photos between the two smallest sizes.
 # 3. **Higher asymptote**: the accuracy each fitted power law levels off at (`a`), an
 #    extrapolation like the one above.
 #
@@ -469,15 +481,62 @@ print(f"this notebook ran in {minutes:.1f} minutes ({len(points)} models trained
 # - The table of the three effects says which of start, slope and asymptote transfer
 #   improved in your run; compare it with notebook 00's description of the three effects.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell. Point `RESULTS_DIR` at another folder first
+# (`"../results-try"`) to keep the default run's points; keep `CACHE_DIR`, so that the
+# features already computed load. The CNNs are most of a run's time: on a CPU start from the
+# `cpu` profile's `CNN_IMAGE_SIZE = 48`, `EPOCHS = 8`, `REPEATS = 3`.
+#
+# 1. **The CNN's input size.** Set `CNN_IMAGE_SIZE` to 48 (the `cpu` profile's), 64 and 150
+#    (the book's) in turn, and read the line printed under the cell of the two learners.
+#    <details><summary>Answer</summary>
+#    `basic CNN at 48 px: 1,133,185 parameters`, 2,443,905 at 64 px, 19,024,513 at 150 px.
+#    The three convolutions hold the same 83,584 weights at every size; the `Dense(512)` after
+#    `Flatten` takes the last feature map, 4 x 4 x 128, 6 x 6 x 128 or 17 x 17 x 128 numbers,
+#    and holds nearly all the rest. Compare the CNN's curves: a larger input keeps more
+#    detail but gives the Dense layer many more weights to fit on the same photos, and the
+#    effect that wins at 50 photos per class need not be the one that wins at 1,500.
+#    </details>
+# 2. **VGG-16 at its own size.** Set `IMAGE_SIZE = 224`. Read the shapes printed under the
+#    features cell, and the lines `cache.predict` prints.
+#    <details><summary>Answer</summary>
+#    Each photo's last block is now 7 x 7 x 512, but averaging each map still gives 512
+#    features: the printed shapes stay `{'train': (3000, 512), 'validation': (1000, 512)}`
+#    on the full split, and the logistic regression keeps its size. Unless notebook 04 ran
+#    at 224 px with the same `MIXED_PRECISION`, the features are computed, not loaded: VGG-16
+#    over the 4,000 photos, about (224 / 150)² ≈ 2.2 times the work of a pass at 150 px.
+#    Compare the transfer curve with the one at 150 px.
+#    </details>
+# 3. **How far a curve carries.** Set `SIZES = [50, 100, 300]` and compare the photos the
+#    CNN "would need" with the run on all five sizes.
+#    <details><summary>Answer</summary>
+#    The target is now the frozen features' accuracy at 300 photos per class, and the CNN's
+#    power law is fitted on three sizes, so the answer is extrapolated from further away.
+#    How far the two runs' answers lie apart is a measure of what the single printed number
+#    does not show: the uncertainty of the extrapolation.
+#    </details>
+# 4. **The logistic regression's penalty.** Set `LOGREG_C = 0.01`, then `1.0` (the default is
+#    0.1), and compare the transfer curve at the smallest and the largest size.
+#    <details><summary>Answer</summary>
+#    `C` is the inverse of the strength of the L2 penalty: a small `C` keeps the 512 weights
+#    small, a large one lets them fit the training photos closely. With 100 photos and 512
+#    features the penalty has the most to do, with 3,000 much less: compare how far each end
+#    of the curve moves. `LOGREG_C` is fixed in advance; choosing it on
+#    the validation photos that score the points would flatter the transfer curve.
+#    </details>
+#
 # ## What a full run costs
 #
 # - **Book settings on a GPU** (`REPEATS = 5`, the CNN at 150 px for up to 30 epochs):
 #   not measured here.
 # - **`cpu` profile on a 2-core machine** (the full 1,500 / 500 / 500 split; VGG-16 at
-#   `IMAGE_SIZE = 180`, `CNN_IMAGE_SIZE = 48`, `EPOCHS = 8`, `REPEATS = 3`): 3.0 minutes in the
-#   run of `BENCHMARKS.md` after notebook 04 (2-core AMD EPYC, nothing else running;
-#   2026-11-24), the VGG-16 features read from what notebook 04 had computed in 2 s, nearly
-#   all of the rest the 15 CNNs (a logistic regression takes under a second). When notebook 04
-#   has not run on the same photos with the same `IMAGE_SIZE` and `MIXED_PRECISION`, VGG-16
-#   first runs over the 4,000 photos (2.7 minutes in notebook 04 of the same run). The line
-#   printed above the takeaways is your own run's.
+#   `IMAGE_SIZE = 180`, `CNN_IMAGE_SIZE = 48`, `EPOCHS = 8`, `REPEATS = 3`): 3.0 minutes for
+#   the previous version of this notebook in the run of 2026-11-24 of `BENCHMARKS.md` (2-core
+#   AMD EPYC, nothing else running), after notebook 04, whose VGG-16 features it read from
+#   the cache. The 15 CNNs are most of the rest, since a point of the transfer curve is one
+#   logistic regression on 512 features (the mean seconds per point, printed above, say how
+#   it splits in your run). When notebook 04 has not run on the same photos with the
+#   same `IMAGE_SIZE` and `MIXED_PRECISION`, VGG-16 first runs over the 4,000 photos, as long
+#   as notebook 04's own pass over them. The line printed above the takeaways is your own
+#   run's.

@@ -164,11 +164,12 @@ for split, per_class in (("train", TRAIN_PER_CLASS), ("validation", VALIDATION_P
         shuffle=False,
         class_names=class_names,
     )
-    labels[split] = np.concatenate([batch for _, batch in datasets[split]])
+    paths = datasets[split].file_paths  # the folder's listing: class by class, names sorted
+    labels[split] = np.array([class_names.index(Path(p).parent.name) for p in paths])
     members = [np.flatnonzero(labels[split] == c) for c in (0, 1)]
     picked = [np.sort(rng.permutation(m)[:per_class]) for m in members]
     rows[split] = np.concatenate(picked)  # positions in the folder's listing, class by class
-    chosen[split] = [datasets[split].file_paths[i] for i in rows[split]]
+    chosen[split] = [paths[i] for i in rows[split]]
     y[split] = labels[split][rows[split]]
     counts = {name: len(p) for name, p in zip(class_names, picked, strict=True)}
     print(f"{split}: {counts} of {len(labels[split])} photos in the folder")
@@ -231,16 +232,15 @@ for split, ds in datasets.items():
 # flat folder read with `os.listdir`, whose order is arbitrary, or class folders that sort the
 # other way) or a class with another count than `n // 2` put labels on the wrong rows. The top
 # model then trains on wrong labels and reports a poor accuracy, not an error. Two checks catch
-# it: the labels read back from each file's folder, in the order the features were computed;
-# and a few photos run through VGG-16 again, whose features must be nearest to the saved rows
-# at their own positions.
+# it: the labels read back from each file's folder (`y`, taken from the chosen files' paths),
+# in the order the features were computed; and a few photos run through VGG-16 again, whose
+# features must be nearest to the saved rows at their own positions.
 
 # %%
 counts = {split: np.bincount(y[split], minlength=2) for split in rows}
 file_order_labels = {split: np.repeat([0, 1], counts[split]) for split in rows}  # the post's
-for split in rows:
-    from_folders = np.array([class_names.index(Path(p).parent.name) for p in chosen[split]])
-    agree = (from_folders == file_order_labels[split]).mean()
+for split in rows:  # y: each chosen file's folder, in the order the features were computed
+    agree = (y[split] == file_order_labels[split]).mean()
     print(f"{split}: labels from file order agree with the folders for {agree:.1%} of the rows")
     assert agree == 1.0, "labels and features are out of step"
 
@@ -311,7 +311,6 @@ top_facts = training.summarize(top_history)
 print(f"saved {TOP_WEIGHTS} after {len(top_history)} epochs ({top_seconds} s)")
 last = top_history.iloc[-1]
 print(f"last epoch: accuracy {last['accuracy']:.4f}, validation {last['val_accuracy']:.4f}")
-print(f"highest validation accuracy of any epoch: {top_facts['best_val_accuracy']:.4f}")
 fig = plots.plot_history(top_history, "Keras blog 2016: top model on bottleneck features")
 plots.save_figure(fig, Path(RESULTS_DIR) / "11_keras_blog_top_model.png")
 top_history.to_csv(Path(RESULTS_DIR) / "11_keras_blog_top_model_history.csv", index=False)
@@ -351,10 +350,14 @@ print(pretrained.param_counts(model))
 # **A learning rate belongs to an input scale.** The gradient of block 5's first convolution
 # kernel is the product of that layer's input, `block4_pool`, with the gradient arriving from
 # above, so, other things equal, the same learning rate moves block 5 further when that input
-# is larger. The post chose 1e-4 for photos divided by 255. The
-# cell below measures, on 8 training photos, how large `block4_pool` is behind each
-# preprocessing: with `PREPROCESSING = "vgg16"` the post's 1e-4 is a larger step than it was
-# in the post. We keep the post's value; the results table shows what it did in this run.
+# is larger. The post chose 1e-4 for photos divided by 255. The cell below measures, on 8
+# training photos, how large `block4_pool` is behind each preprocessing: with
+# `PREPROCESSING = "vgg16"` the post's 1e-4 multiplies a larger input than in the post. Other
+# things are not all equal, though: the gradient from above, the other factor, comes from a
+# top model trained on the larger features, and is not measured here. So the ratio printed is
+# a reason to suspect the post's step size behind `preprocess_input`, not a conversion factor.
+# We keep the post's value; the results table shows what it did in this run, and exercise 2
+# of "Try it" runs the same fine-tuning with the learning rate divided by the ratio.
 
 # %%
 blocks1_4 = keras.Model(base.input, base.get_layer("block4_pool").output, name="blocks1_4")
@@ -370,10 +373,39 @@ for name, layer in (
 print(f"preprocess_input: {scale['preprocess_input'] / scale['x / 255']:.0f} times larger")
 
 # %% [markdown]
-# The post's augmentation for fine-tuning: shear 0.2 (radians in the Keras of 2016), zoom 0.2,
-# horizontal flips, nothing else (no rotation, no shifts: lighter than the book's). Notebook 03
-# explains how each `ImageDataGenerator` argument becomes a layer; `augment.book_augmentation`
-# maps them, given the post's values.
+# ### Augmentation: the post's preview, and what its fine-tuning uses
+#
+# Before any model, the post shows what augmentation does with a **preview**, the example the
+# course slides copy: one `ImageDataGenerator` run over a single photo (`cat.0.jpg`) with
+# `flow(x, batch_size=1, save_to_dir="preview", save_prefix="cat", save_format="jpeg")`, in a
+# loop stopped after 21 random versions have been written to the `preview/` folder. Its
+# arguments, and the Keras 3 layer that replaces each (notebook 03 explains the conversions):
+#
+# | the preview's `ImageDataGenerator` argument | Keras 3 |
+# |---|---|
+# | `rotation_range=40` (degrees) | `RandomRotation(40 / 360)`: a fraction of a full turn |
+# | `width_shift_range=0.2`, `height_shift_range=0.2` | `RandomTranslation(0.2, 0.2)` |
+# | `shear_range=0.2` (radians in the Keras of 2016) | `RandomShear(x_factor=sin(0.2))` |
+# | `zoom_range=0.2` | `RandomZoom((-0.2, 0.2), (-0.2, 0.2))` |
+# | `horizontal_flip=True` | `RandomFlip("horizontal")` |
+# | `fill_mode="nearest"` | `fill_mode="nearest"` of every geometric layer above |
+# | `rescale=1./255` | no augmentation: the model's `Rescaling(1 / 255)` |
+#
+# That is the book's augmentation (notebook 03) with a rotation of up to 40° instead of 50°
+# and a zoom of 0.2 instead of 0.3, so `augment.book_augmentation` builds it with those two
+# values changed. Five random versions of our first training photo stand in for the post's
+# preview folder:
+
+# %%
+# the preview: the book's ImageDataGenerator settings, rotation 40 and zoom 0.2 (the post's)
+preview = augment.book_augmentation(rotation_range=40, zoom_range=0.2, seed=SEED)
+versions = augment.augmented_versions(preview, sample[0], 5)
+fig = plots.image_grid([sample[0], *versions], ["original"] + ["preview"] * 5, ncols=6)
+
+# %% [markdown]
+# The post's augmentation for fine-tuning is lighter: shear 0.2, zoom 0.2, horizontal flips,
+# nothing else (no rotation, no shifts). `augment.book_augmentation` maps them, given the
+# post's values and zero for the rest:
 
 # %%
 POST_AUGMENTATION = dict(shear_range=0.2, zoom_range=0.2, horizontal_flip=True)
@@ -430,7 +462,6 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
         block4_pool("train", f"train_post_aug{k}", post_augmentation(SEED + 1000 * (k + 1)))
         for k in range(AUG_PASSES)
     ]
-    print(f"{len(passes)} versions of {len(y['train'])} training photos:", passes[0].shape[1:])
     block5 = [layer for layer in base.layers if layer.name.startswith("block5")]
     on_activations = keras.Sequential([keras.Input(shape=passes[0].shape[1:]), *block5, top_model])
     # the post's compile; its optimizer too (`model` itself does not train on this route)
@@ -506,10 +537,9 @@ if FINE_TUNE_EPOCHS and ROUTE == "cached":
 # comparison only (picking it would be a choice made on these validation photos).
 
 # %%
-fine_route = {"photos": "photos, augmented every epoch", "cached": "cached block4_pool"}[ROUTE]
-if ROUTE == "cached":
-    fine_route += f", {AUG_PASSES} augmented passes"
-fine_route = fine_route if FINE_TUNE_EPOCHS else "not run"
+fine_route = f"cached block4_pool, augmented passes: {AUG_PASSES}"
+if ROUTE == "photos" or not FINE_TUNE_EPOCHS:
+    fine_route = "photos, augmented every epoch" if FINE_TUNE_EPOCHS else "not run"
 stages = {  # the stage: the post's figure, our run's facts, what it trained on
     "frozen VGG-16 + top model (bottleneck features)": ("≈ 0.90", top_facts, "cached features"),
     "block 5 fine-tuned, SGD": ("≈ 0.94", fine_facts, fine_route),
@@ -549,14 +579,70 @@ results.round(4)
 #   weights expect (notebook 04 compares the two). A learning rate goes with an input scale:
 #   change the preprocessing and the post's 1e-4 is another step size.
 #
+# ## Try it
+#
+# Each exercise changes the parameters cell or one cell. Point `MODELS_DIR` and `RESULTS_DIR`
+# at other folders first (`"../models-try"`, `"../results-try"`); keep `CACHE_DIR`, so that
+# VGG-16's results already computed load. On a CPU start from the `cpu` profile's settings:
+# `IMAGE_SIZE = 180`, `ROUTE = "cached"`, `PREPROCESSING = "vgg16"`, `AUG_PASSES = 0`,
+# `FINE_TUNE_EPOCHS = 2`.
+#
+# 1. **Unfreeze block 4 too, as the book does.** In step 3's cell, freeze
+#    `base.layers[:11]` instead of `base.layers[:15]`, at the post's 150 px, and read the two
+#    lines the cell prints.
+#    <details><summary>Answer</summary>
+#    `base.layers[:11]` is the input layer and blocks 1-3 (1 + 3 + 3 + 4 layers), so the
+#    trainable list gains `block4_conv1` to `block4_conv3`: six convolutions. The trainable
+#    parameters become 15,076,865 instead of 9,177,089: block 4's 5,899,776 join block 5's
+#    7,079,424 and the top model's 2,097,665. Only `ROUTE = "photos"` trains them (a GPU's
+#    work): the cached route starts from the stored output of block 4, so it trains block 5
+#    and the top model whatever the flags say.
+#    </details>
+# 2. **A learning rate for the input.** With `PREPROCESSING = "vgg16"`, add a last line to
+#    the cell that measures `block4_pool`:
+#    `sgd.learning_rate = 1e-4 * scale["x / 255"] / scale["preprocess_input"]`. Compare the
+#    line "fine-tuning moved our last-epoch validation accuracy by ..." and the curves with
+#    a run at the post's 1e-4.
+#    <details><summary>Answer</summary>
+#    `sgd` is the optimizer both routes compile with, so the new rate is the one that trains
+#    (the saved model's facts still say 1e-4). Divided by the printed ratio, the step of
+#    block 5's first layer is back to the post's scale of input; the gradient from the top
+#    model is not, so this tests the explanation of step 3 rather than following from it. If
+#    fine-tuning lowers the validation accuracy at 1e-4 and not at the smaller rate, the
+#    step size was the cause; if it lowers it at both, look elsewhere (two epochs, no
+#    augmented pass, 800 validation photos).
+#    </details>
+# 3. **The shuffle pitfall, run.** In step 2's cell, train the top model on the labels of a
+#    shuffled listing: `train_labels = file_order_labels["train"][order]` (`order` is the
+#    permutation of the cell that shows what `shuffle=True` would have done). Compare the
+#    top model's curves with the run on the right labels.
+#    <details><summary>Answer</summary>
+#    These are the labels the post's code pairs with features from a shuffled generator:
+#    wrong for the share of rows printed above, about half. Nothing fails and nothing warns.
+#    The rows still carry their photos' features, but half of what the top model is told
+#    about them is false, and the validation photos, whose labels are right, show what it
+#    learned: compare the training and validation accuracy of the two runs.
+#    </details>
+# 4. **Notebook 04's head on the post's recipe.** In step 2's cell, make `top_model_for`
+#    return `training.book_head(input_shape, 2)` (Flatten, two `Dense(512)` with
+#    `Dropout(0.3)`, one sigmoid unit) and read the parameter count of `top_model.summary()`.
+#    Then compare both stages' validation accuracy with the post's top model.
+#    <details><summary>Answer</summary>
+#    4,457,985 parameters instead of 2,097,665 at 150 px: the first `Dense` layer takes the
+#    same 4 x 4 x 512 = 8,192 features with twice the units, and a second `Dense(512)`
+#    follows. Step 3 builds the same function and loads the weights step 2 saved, so the
+#    fine-tuning starts from the book's head; the layer is then named `head`, not
+#    `top_model`.
+#    </details>
+#
 # ## What a full run costs
 #
 # The post's settings (`ROUTE = "photos"`, `"rescale"`, 50 + 50 epochs, 2,000 training photos
 # at 150 px) on a GPU: not measured here. `cpu` profile on 2 CPU cores (`"vgg16"`
 # preprocessing, cached route at 180 px, no augmented pass, 2 epochs of block 5), after
-# notebooks 04 and 05: 4.2 minutes in the run of `BENCHMARKS.md` (2-core AMD EPYC, nothing else
-# running; 2026-11-24); VGG-16's results were read from what notebook 04 had computed. An
-# earlier run of the same settings at 150 px on the same machine shared with other jobs (load
-# average 6 to 8) took 5.8 minutes. `"rescale"` on a CPU adds one pass of VGG-16 over the 4,000
-# photos of the two folders (all of them: see step 1), about the 2.7 minutes notebook 04's pass
-# took in that run, and each augmented pass one of blocks 1-4 over the 3,000 training photos.
+# notebooks 04 and 05: 4.2 minutes for the previous version of this notebook in the run of
+# 2026-11-24 of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running); VGG-16's results were
+# read from what notebook 04 had computed. `"rescale"` on a CPU adds one pass of VGG-16 over
+# the 4,000 photos of the two folders (all of them: see step 1), as long as notebook 04's own
+# pass over them (its row of `BENCHMARKS.md`), and each augmented pass one of blocks 1-4 over
+# the 3,000 training photos.

@@ -117,12 +117,27 @@ def cats_dogs_split(tmp_path_factory) -> Path:
     return _build_cats_dogs_split(base / "cats-vs-dogs", base)
 
 
+@pytest.fixture(scope="session")
+def vgg16_weights(tmp_path_factory) -> str:
+    """The real VGG-16 no-top weights file, or else a file of random weights written once per
+    session: a file either way, so a notebook's kernel and the test build the same network
+    (``WEIGHTS=None`` gives other random weights in every process) and every check runs."""
+    if VGG16_WEIGHTS.is_file():
+        return str(VGG16_WEIGHTS)
+    import keras
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "vgg16_random.weights.h5"
+    keras.applications.VGG16(include_top=False, weights=None).save_weights(path)
+    return str(path)
+
+
 @pytest.fixture
-def workspace(tmp_path, cats_dogs_split):
+def workspace(tmp_path, cats_dogs_split, vgg16_weights):
     """Fresh folders for one notebook test: nothing another test wrote is visible here.
 
     ``data``: the small cats-vs-dogs split (shared, read-only); ``models``, ``results``,
-    ``cache``: empty; ``weights``: the real VGG-16 file, or None.
+    ``cache``: empty; ``weights``: the real VGG-16 file, or one of random weights.
     """
     from types import SimpleNamespace
 
@@ -132,7 +147,7 @@ def workspace(tmp_path, cats_dogs_split):
         models=tmp_path / "models",
         results=tmp_path / "results",
         cache=tmp_path / "cache",
-        weights=str(VGG16_WEIGHTS) if VGG16_WEIGHTS.is_file() else None,
+        weights=vgg16_weights,
     )
     for folder in (ns.models, ns.results, ns.cache):
         folder.mkdir()

@@ -1,6 +1,6 @@
 """Notebook 00 (concepts) end to end, with small parameters: VGG-16's layers and what each
-strategy trains, the traditional-vs-transfer figure, the settings and approaches tables, and
-the further-reading links."""
+strategy trains, the traditional-vs-transfer and layer-hierarchy figures, the settings and
+approaches tables, and the further-reading links."""
 
 from __future__ import annotations
 
@@ -36,14 +36,16 @@ def test_notebook_00_concepts(run_notebook):
     for strategy in ("frozen base + book head", "fine-tune block 5", "train everything"):
         assert strategy in text
 
-    # the picture of traditional learning vs transfer learning is drawn by the notebook
+    # the pictures of traditional learning vs transfer learning and of the layer hierarchy
+    # (generic low layers, specific high layers) are drawn by the notebook
     figures = [
         cell.source
         for cell in nb.cells
         for out in cell.get("outputs", [])
         if "image/png" in out.get("data", {})
     ]
-    assert len(figures) == 1 and "FancyBboxPatch" in figures[0]
+    assert len(figures) == 2 and "FancyBboxPatch" in figures[0]
+    assert "generic  →  specific" in figures[1]
 
     # the settings table says which data carry labels, multi-task and self-taught placed
     for phrase in ("yes: multi-task learning", "no: self-taught learning", "transductive"):
@@ -61,10 +63,10 @@ def test_notebook_00_concepts(run_notebook):
         assert effect in prose
     assert "How much data does transfer save?" in prose
 
-    # one shape: title, Description, Introduction, Setup, ..., Takeaways, cost
+    # one shape: title, Description, Introduction, Setup, ..., Takeaways, exercises, cost
     headings = re.findall(r"^#+ (.+)$", prose, flags=re.MULTILINE)
     assert headings[0] == "Transfer learning: the concepts" and "**Description:**" in prose
     assert headings[1:3] == ["Introduction", "Setup"]
-    assert headings[-2:] == ["Takeaways", "What a full run costs"]
+    assert headings[-3:] == ["Takeaways", "Try it", "What a full run costs"]
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1

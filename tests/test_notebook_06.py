@@ -73,13 +73,12 @@ def test_notebook_06_fine_tuning(workspace, run_notebook):
         weights=pretrained.weights_file("vgg16", workspace.weights),
         input_shape=(SIZE, SIZE, 3),
     )
-    if workspace.weights:
-        trained = cached.get_layer("vgg16").get_layer("block5_conv3").get_weights()[0]
-        assert not np.allclose(trained, fresh.get_layer("block5_conv3").get_weights()[0])
-        np.testing.assert_array_equal(
-            cached.get_layer("vgg16").get_layer("block4_conv3").get_weights()[0],
-            fresh.get_layer("block4_conv3").get_weights()[0],
-        )
+    trained = cached.get_layer("vgg16").get_layer("block5_conv3").get_weights()[0]
+    assert not np.allclose(trained, fresh.get_layer("block5_conv3").get_weights()[0])
+    np.testing.assert_array_equal(
+        cached.get_layer("vgg16").get_layer("block4_conv3").get_weights()[0],
+        fresh.get_layer("block4_conv3").get_weights()[0],
+    )
     # the book's route starts from the warm-up head of step 1, the cached' from a GAP head
     warmup = pd.read_csv(workspace.results / "cats_dogs_tlearn_finetune_warmup.csv")
     assert len(warmup) == 1 and book.get_layer("head").count_params() == HEAD_PARAMS

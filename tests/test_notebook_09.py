@@ -42,6 +42,10 @@ def test_notebook_09_negative_transfer(run_notebook, tmp_path):
     vgg = folds[("VGG-16, the article's pipeline", "accuracy")].iloc[:3].to_numpy()
     paired = folds[("VGG-16 minus pixels", "accuracy")].iloc[:3].to_numpy()
     np.testing.assert_allclose(paired, vgg - pixels)  # the same folds for both feature sets
+    # the verdict follows the rule the notebook teaches: beyond the spread, or noise
+    mean, spread = paired.mean(), paired.std(ddof=1)
+    expected = "no clear difference" if abs(mean) <= spread else ("yes" if mean < 0 else "no:")
+    assert f"negative transfer in this run: {expected}" in text
 
     variants = pd.read_csv(results / "09_negative_transfer_variants.csv").set_index("features")
     assert list(variants.index[:2]) == ["raw pixels", "VGG-16, the article's pipeline"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,30 +13,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from tests.conftest import cell_text
-from tests.vgg16_notebooks import from_cache
-from utils import cache, pretrained
+from tests.vgg16_notebooks import from_cache, notebook_04_features
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 SIZES, REPEATS, SEED = [3, 6, 10], 2, 42
 SCRATCH, TRANSFER = "CNN from scratch", "VGG-16 features + logistic regression"
 SIZE = 32  # VGG-16's bottleneck features are 1 x 1 x 512 at 32 px
-
-
-def notebook_04_features(workspace, split: str) -> np.ndarray:
-    """A split's bottleneck features as notebook 04 computes them: VGG-16 built under the
-    float32 policy, frozen, behind its preprocessing layer, through ``cache.predict``."""
-    shape = (SIZE, SIZE, 3)
-    keras.mixed_precision.set_global_policy("float32")
-    weights = pretrained.weights_file("vgg16", workspace.weights)
-    conv_base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=shape)
-    conv_base.trainable = False
-    preprocess = pretrained.preprocessing_layer("vgg16")
-    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, conv_base])
-    ds = keras.utils.image_dataset_from_directory(
-        workspace.data / split, image_size=(SIZE, SIZE), batch_size=8, shuffle=False
-    )
-    return cache.predict(extractor, ds, f"{split}_features", workspace.cache)
 
 
 def subset(labels: np.ndarray, repeat: int, size: int) -> np.ndarray:
@@ -52,9 +34,8 @@ def subset(labels: np.ndarray, repeat: int, size: int) -> np.ndarray:
 
 
 def test_notebook_10_how_much_data(workspace, run_notebook):
-    # with the real weights, notebook 04's training features are in the cache before 10 runs
-    # (random weights differ from one process to the next: then 10 computes both splits)
-    primed = notebook_04_features(workspace, "train") if workspace.weights else None
+    # notebook 04's training features are in the cache before 10 runs
+    primed = notebook_04_features(workspace, "train", SIZE)
     nb = run_notebook(
         "10",
         DATA_DIR=str(workspace.data),
@@ -118,11 +99,8 @@ def test_notebook_10_how_much_data(workspace, run_notebook):
     )
     assert train.shape == (40, 1, 1, 512) and validation.shape == (20, 1, 1, 512)
     assert "validation_features: (20, 1, 1, 512) computed" in text
-    if primed is not None:
-        assert "train_features: (40, 1, 1, 512) loaded from the cache" in text
-        np.testing.assert_array_equal(train, primed)
-    else:
-        assert "train_features: (40, 1, 1, 512) computed" in text
+    assert "train_features: (40, 1, 1, 512) loaded from the cache" in text
+    np.testing.assert_array_equal(train, primed)
     assert "{'train': (40, 512), 'validation': (20, 512)}" in text
     # a logistic-regression point of the table, recomputed from the cached features: the same
     # training rows (the notebook's seeded draw), the maps averaged, C = 0.1

@@ -11,29 +11,21 @@ import pandas as pd
 import pytest
 
 from tests.conftest import assert_loads_without_utils, cell_text
-from tests.vgg16_notebooks import ACTIVATIONS, ATOL_FLOAT16, FEATURES, SIZE, from_cache, parameters
+from tests.vgg16_notebooks import (
+    ACTIVATIONS,
+    ATOL_FLOAT16,
+    FEATURES,
+    SIZE,
+    from_cache,
+    notebook_04_features,
+    parameters,
+)
 from tests.vgg16_notebooks import saved as saved_model
-from utils import cache, data, pretrained
+from utils import data
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 TOP = "cats_dogs_keras_blog_top_model.weights.h5"
 FINETUNED = "cats_dogs_keras_blog_finetuned_block5"
-
-
-def notebook_04_features(workspace, split: str) -> np.ndarray:
-    """A split's bottleneck features as notebook 04 computes them (its extractor: VGG-16 under
-    the float32 policy behind VGG-16's preprocessing layer) through ``cache.predict``."""
-    shape = (SIZE, SIZE, 3)
-    keras.mixed_precision.set_global_policy("float32")
-    weights = pretrained.weights_file("vgg16", workspace.weights)
-    conv_base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=shape)
-    conv_base.trainable = False
-    preprocess = pretrained.preprocessing_layer("vgg16")
-    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, conv_base])
-    ds = keras.utils.image_dataset_from_directory(
-        workspace.data / split, image_size=(SIZE, SIZE), batch_size=8, shuffle=False
-    )
-    return cache.predict(extractor, ds, f"{split}_features", workspace.cache)
 
 
 def stored_names(workspace) -> set[str]:
@@ -42,9 +34,8 @@ def stored_names(workspace) -> set[str]:
 
 
 def test_notebook_11_keras_blog(workspace, run_notebook):
-    # with the real weights, notebook 04's validation features are in the cache before 11 runs
-    # (random weights differ from one process to the next: then 11 computes both splits)
-    primed = notebook_04_features(workspace, "validation") if workspace.weights else None
+    # notebook 04's validation features are in the cache before 11 runs
+    primed = notebook_04_features(workspace, "validation")
     # the small split has 20 / 10 photos per class: 15 / 8 of them, chosen with the seed
     nb = run_notebook(
         "11",
@@ -60,8 +51,7 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
     # VGG-16 over every photo of each folder (notebook 04's extractor, so 04's results load);
     # block4_pool comes from the same pass, stored on its way to block 5
     assert "train_features: (40, 2, 2, 512) computed" in text
-    how = "loaded from the cache" if primed is not None else "computed"
-    assert f"validation_features: (20, 2, 2, 512) {how}" in text
+    assert "validation_features: (20, 2, 2, 512) loaded from the cache" in text
     for split, n in (("train", 40), ("validation", 20)):
         assert f"{split}_block4_pool: ({n}, 4, 4, 512) loaded from the cache" in text
     assert "train_post_aug0: (40, 4, 4, 512) computed" in text
@@ -72,8 +62,7 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
         "validation_features.block4_pool",
         "train_post_aug0",
     }
-    if primed is not None:
-        np.testing.assert_array_equal(from_cache(workspace, "validation_features"), primed)
+    np.testing.assert_array_equal(from_cache(workspace, "validation_features"), primed)
 
     # the post's .npy files are run-private, under RESULTS_DIR; nothing of them in the cache
     blog = workspace.results / "keras_blog_2016"
@@ -138,7 +127,7 @@ def test_notebook_11_keras_blog(workspace, run_notebook):
     table = pd.read_csv(workspace.results / "11_keras_blog_2016.csv")
     assert len(table) == 2 and table["our validation accuracy, last epoch"].between(0, 1).all()
     assert list(table["the post's validation accuracy (2016)"]) == ["≈ 0.90", "≈ 0.94"]
-    assert list(table["route"]) == ["cached features", "cached block4_pool, 1 augmented passes"]
+    assert list(table["route"]) == ["cached features", "cached block4_pool, augmented passes: 1"]
 
 
 def test_notebook_11_the_posts_route(workspace, run_notebook):

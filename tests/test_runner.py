@@ -3,6 +3,8 @@ tests/test_run_all.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import run_all
@@ -39,6 +41,16 @@ def test_every_profile_names_only_declared_parameters():
             if scope in declared:
                 unknown = set(values) - declared[scope]
                 assert not unknown, f"profile {name}, notebook {scope}: {unknown} not declared"
+
+
+def test_paths_from_the_command_line_reach_the_notebooks_absolute(tmp_path, monkeypatch):
+    # the notebooks run in notebooks/: a path relative to where run_all.py started would
+    # point elsewhere there (a benchmark run failed in 08 on "../shared/data/dog-breeds")
+    monkeypatch.chdir(tmp_path)
+    config = runner.RunConfig(profile="smoke", breeds_source="b", mnist="m.npz", weights="w.h5")
+    for number, name in (("01", "BREEDS_SOURCE_DIR"), ("08", "SOURCE_DIR"), ("09", "MNIST_PATH")):
+        value = runner.parameters_for(number, config, tmp_path, tmp_path / "data")[name]
+        assert Path(value).is_absolute() and Path(value).parent == tmp_path.resolve(), value
 
 
 def test_the_runner_reads_the_notebooks_it_runs():

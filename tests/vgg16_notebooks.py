@@ -1,6 +1,6 @@
-"""Shared by the tests of notebooks 04, 05 and 06 (VGG-16 transfer): parameters and checks.
+"""Shared by the tests of the VGG-16 notebooks (04-07, 10, 11): parameters and checks.
 
-With ../shared the base has the real VGG-16 weights, otherwise random ones (``WEIGHTS=None``).
+With ../shared the base has the real VGG-16 weights, otherwise random ones from a file.
 64 x 64 photos give 2 x 2 x 512 bottleneck features; epochs and steps are turned down. Every
 test starts from an empty workspace (models, results, cache), so each runs on its own.
 """
@@ -12,7 +12,7 @@ import json
 import keras
 import numpy as np
 
-from utils import data
+from utils import cache, data, pretrained
 
 SIZE = 64
 FEATURES = (2, 2, 512)  # VGG-16's block5_pool output for 64 x 64 photos
@@ -68,6 +68,23 @@ def from_cache(workspace, name: str) -> np.ndarray:
     found = sorted((workspace.cache / "features").glob(f"{name}-*.npy"))
     assert len(found) == 1, f"expected one cached {name}, found {[p.name for p in found]}"
     return np.load(found[0])
+
+
+def notebook_04_features(workspace, split: str, size: int = SIZE) -> np.ndarray:
+    """A split's bottleneck features as notebook 04 computes them (VGG-16 built under the
+    float32 policy, frozen, behind its preprocessing layer) through ``cache.predict``: what
+    10 and 11 find in the cache after 04."""
+    shape = (size, size, 3)
+    keras.mixed_precision.set_global_policy("float32")
+    weights = pretrained.weights_file("vgg16", workspace.weights)
+    conv_base = keras.applications.VGG16(include_top=False, weights=weights, input_shape=shape)
+    conv_base.trainable = False
+    preprocess = pretrained.preprocessing_layer("vgg16")
+    extractor = keras.Sequential([keras.Input(shape=shape), preprocess, conv_base])
+    ds = keras.utils.image_dataset_from_directory(
+        workspace.data / split, image_size=(size, size), batch_size=8, shuffle=False
+    )
+    return cache.predict(extractor, ds, f"{split}_features", workspace.cache)
 
 
 def block5_and_head(model: keras.Model) -> keras.Sequential:

@@ -8,7 +8,7 @@ Three sources (the same three sub-commands as ``build_dataset.py``):
   ``PetImages/`` is accepted too). Without a source the PetImages archive is downloaded into a
   cache folder. Counts are fixed *per class*: per class the candidate files are sorted by name,
   shuffled with the seed and walked in that order, and the first ``train + validation + test``
-  files that decode are taken (the book took the first N by index; we shuffle). Only as many
+  files that decode are taken (the book drew with ``np.random.choice``). Only as many
   files as needed are decoded, so ``skipped.csv`` lists the bad files met on the way, not every
   bad file of the source.
 * **dog breeds** (:func:`build_dog_breeds`): Kaggle's ``train/<id>.jpg`` + ``labels.csv``

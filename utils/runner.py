@@ -266,6 +266,8 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
     profile = PROFILES[config.profile]
     split = profile["split"]
     weights = str(Path(config.weights).resolve()) if config.weights else "imagenet"
+    # the notebooks run in notebooks/: every path from the command line goes to them absolute
+    breeds = str(Path(config.breeds_source).resolve()) if config.breeds_source else None
     values: dict[str, Any] = {
         "DATA_DIR": str(data_dir) if data_dir else None,
         "MODELS_DIR": str(run_dir / "models"),
@@ -282,11 +284,11 @@ def parameters_for(number: str, config: RunConfig, run_dir: Path, data_dir: Path
     if number == "01":  # your own folders: their split only, no dog breeds
         own = bool(config.own_data)
         values["BREEDS_DATA_DIR"] = None if own else str(ROOT / "data" / "dog-breeds")
-        values["BREEDS_SOURCE_DIR"] = None if own else config.breeds_source
+        values["BREEDS_SOURCE_DIR"] = None if own else breeds
     if number == "08":
         if not config.own_data:  # the multi-class recipe on your folders' split otherwise
             values["DATA_DIR"] = str(ROOT / "data" / "dog-breeds")
-        values["SOURCE_DIR"] = None if config.own_data else config.breeds_source
+        values["SOURCE_DIR"] = None if config.own_data else breeds
         if config.weights:  # a VGG-16 file: InceptionV3's weights are not there
             values["BACKBONE"] = "vgg16"
     if number == "09":
