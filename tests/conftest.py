@@ -205,3 +205,27 @@ def cell_text(nb) -> str:
             parts.append(data.get("text/plain", ""))
             parts.append(data.get("text/html", ""))
     return "\n".join(str(p) for p in parts)
+
+
+def split_pipelines(
+    root, image_size, batch_size, seed=42, augment=None, splits=("train", "validation", "test")
+):
+    """``data.image_dataset`` for each split folder of ``root``, as a training notebook builds
+    them: the training split shuffled every epoch and augmented, the others as they are."""
+    from utils import data
+
+    classes = data.class_names(Path(root) / "train")
+    pipelines = {}
+    for split in splits:
+        paths, labels, _ = data.list_images(Path(root) / split, classes)
+        training = split == "train"
+        pipelines[split] = data.image_dataset(
+            paths,
+            labels,
+            image_size,
+            batch_size,
+            shuffle=training,
+            seed=seed,
+            augment=augment if training else None,
+        )
+    return pipelines, classes

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from tests.conftest import make_class_folders
-from utils import augment, data
+from tests.conftest import make_class_folders, split_pipelines
+from utils import augment
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.uniform(0, 255, (6, 24, 32, 3)).astype("float32")
@@ -119,11 +119,11 @@ def small_split(tmp_path_factory):
     return root
 
 
-def test_split_datasets_augment_training_images_only(small_split):
+def test_split_pipelines_augment_training_images_only(small_split):
     size = (48, 64)  # the generated images' own size: decoding alone changes nothing
     aug = augment.book_augmentation(seed=5)
-    plain, _ = data.split_datasets(small_split, size, 4, splits=("train", "validation"))
-    augmented, names = data.split_datasets(
+    plain, _ = split_pipelines(small_split, size, 4, splits=("train", "validation"))
+    augmented, names = split_pipelines(
         small_split, size, 4, augment=aug, splits=("train", "validation")
     )
     assert names == ["cat", "dog"]
@@ -143,7 +143,7 @@ def test_split_datasets_augment_training_images_only(small_split):
 
 def test_each_epoch_draws_new_transforms(small_split):
     aug = augment.book_augmentation(seed=5)
-    ds, _ = data.split_datasets(small_split, (48, 64), 8, augment=aug, splits=("train",))
+    ds, _ = split_pipelines(small_split, (48, 64), 8, augment=aug, splits=("train",))
     first = np.sort(np.concatenate([x.numpy() for x, _ in ds["train"]]).reshape(8, -1), axis=0)
     second = np.sort(np.concatenate([x.numpy() for x, _ in ds["train"]]).reshape(8, -1), axis=0)
     assert not np.allclose(first, second)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import make_class_folders, write_image
+from tests.conftest import make_class_folders, split_pipelines, write_image
 from utils import data
 
 COLORS = {"dog": (40, 60, 200), "cat": (200, 60, 40)}
@@ -59,7 +59,7 @@ def test_grayscale_and_alpha_become_rgb(tmp_path):
 
 
 def test_training_split_reshuffles_each_epoch_and_others_do_not(split):
-    datasets, classes = data.split_datasets(split, image_size=(8, 8), batch_size=10, seed=1)
+    datasets, classes = split_pipelines(split, image_size=(8, 8), batch_size=10, seed=1)
     assert classes == ["cat", "dog"]
 
     def order(ds):
@@ -78,7 +78,7 @@ def test_augment_runs_on_training_split_only(split):
         calls.append(training)
         return x * 0.0
 
-    datasets, _ = data.split_datasets(split, image_size=(8, 8), batch_size=10, augment=mark)
+    datasets, _ = split_pipelines(split, image_size=(8, 8), batch_size=10, augment=mark)
     assert calls and all(calls), "the augmentation runs in training mode"
     assert float(next(iter(datasets["train"]))[0].numpy().max()) == 0.0
     assert float(next(iter(datasets["validation"]))[0].numpy().max()) > 0.0

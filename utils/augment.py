@@ -10,8 +10,8 @@ The book (chapter 5) augments the training photos with::
 Notebook 03 writes the same ``keras.Sequential`` out layer by layer and checks that it equals
 this one; notebooks 05, 06 and 08 import it from here. The result runs on training batches
 inside ``tf.data`` (``ds.map(lambda x, y: (aug(x, training=True), y))``, or
-``utils.data.split_datasets(..., augment=aug)``, which applies it to the training split only)
-and is never part of a saved model.
+``utils.data.image_dataset(..., augment=aug)`` for a training pipeline) and is never part of a
+saved model.
 """
 
 from __future__ import annotations

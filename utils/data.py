@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from utils import IMAGE_EXTENSIONS, SPLITS
+from utils import IMAGE_EXTENSIONS
 
 
 def class_names(split_dir: str | Path) -> list[str]:
@@ -96,38 +96,6 @@ def image_dataset(
     if preprocess is not None:
         ds = ds.map(lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def split_datasets(
-    data_dir: str | Path,
-    image_size: tuple[int, int] = (150, 150),
-    batch_size: int = 30,
-    seed: int = 42,
-    augment: Callable[..., tf.Tensor] | None = None,
-    preprocess: Callable[[tf.Tensor], tf.Tensor] | None = None,
-    splits: Sequence[str] = SPLITS,
-) -> tuple[dict[str, tf.data.Dataset], list[str]]:
-    """Pipelines for the splits of ``data_dir`` and the class names (from the train split).
-
-    Only ``train`` is shuffled and augmented; validation and test images are never augmented.
-    """
-    data_dir = Path(data_dir)
-    classes = class_names(data_dir / "train")
-    datasets = {}
-    for split in splits:
-        paths, labels, _ = list_images(data_dir / split, classes)
-        training = split == "train"
-        datasets[split] = image_dataset(
-            paths,
-            labels,
-            image_size,
-            batch_size,
-            shuffle=training,
-            seed=seed,
-            augment=augment if training else None,
-            preprocess=preprocess,
-        )
-    return datasets, classes
 
 
 def sample_paths(
