@@ -196,15 +196,25 @@ def run_notebook(tmp_path_factory):
 
 
 def cell_text(nb) -> str:
-    """All text outputs of an executed notebook, joined (to assert on what a reader sees)."""
+    """All text outputs of an executed notebook, joined (to assert on what a reader sees).
+
+    A kernel may flush one ``print`` in several stream outputs (``print("a:", b)`` writes "a:",
+    " ", b and "\\n" in turn, and a busy machine can flush between them), so consecutive pieces
+    of the same stream are joined as the reader sees them, with nothing between."""
     parts = []
     for cell in nb.cells:
+        stream = None
         for out in cell.get("outputs", []):
-            parts.append(out.get("text", ""))
-            data = out.get("data", {})
-            parts.append(data.get("text/plain", ""))
-            parts.append(data.get("text/html", ""))
-    return "\n".join(str(p) for p in parts)
+            if out.get("output_type") != "stream":
+                stream = None
+                data = out.get("data", {})
+                parts += [str(data.get("text/plain", "")), str(data.get("text/html", ""))]
+            elif out.get("name") == stream:
+                parts[-1] += str(out.get("text", ""))
+            else:
+                stream = out.get("name")
+                parts.append(str(out.get("text", "")))
+    return "\n".join(parts)
 
 
 def split_pipelines(
