@@ -145,10 +145,12 @@ FINETUNED = Path(MODELS_DIR) / f"{PREFIX}_keras_blog_finetuned_block5.h5"
 # (`keras.applications.vgg16.preprocess_input`). The post's scaling still works (≈ 0.90 in its
 # run) but gives the filters values between 0 and 1, not centred, and in RGB order; notebook
 # 04 measures what that costs on our photos. `PREPROCESSING = "rescale"` (the default) is the
-# post's choice; `"vgg16"` is ours, and on a CPU it has a second reason: notebook 04 ran
-# VGG-16 over these folders behind exactly that input, so step 1 loads its results instead of
-# running VGG-16 again (the `cpu` profile uses it). Either way the preprocessing is a layer
-# inside the saved model, which takes raw photos in [0, 255].
+# post's choice; `"vgg16"` is ours, and on a CPU it is tempting for a second reason: notebook
+# 04 ran VGG-16 over these folders behind exactly that input, so step 1 would load its results
+# instead of running VGG-16 again. The `cpu` profile does not take that shortcut: the post's
+# learning rate was chosen for x / 255 (step 3 shows why that matters), so it runs the post's
+# own scaling at the post's 150 px, with one VGG-16 pass of its own. Either way the
+# preprocessing is a layer inside the saved model, which takes raw photos in [0, 255].
 
 # %%
 class_names = data.class_names(Path(DATA_DIR) / "train")
@@ -584,8 +586,8 @@ results.round(4)
 # Each exercise changes the parameters cell or one cell. Point `MODELS_DIR` and `RESULTS_DIR`
 # at other folders first (`"../models-try"`, `"../results-try"`); keep `CACHE_DIR`, so that
 # VGG-16's results already computed load. On a CPU start from the `cpu` profile's settings:
-# `IMAGE_SIZE = 180`, `ROUTE = "cached"`, `PREPROCESSING = "vgg16"`, `AUG_PASSES = 0`,
-# `FINE_TUNE_EPOCHS = 2`.
+# `ROUTE = "cached"`, `AUG_PASSES = 0`, `FINE_TUNE_EPOCHS = 2` (the post's 150 px and x / 255
+# are the defaults).
 #
 # 1. **Unfreeze block 4 too, as the book does.** In step 3's cell, freeze
 #    `base.layers[:11]` instead of `base.layers[:15]`, at the post's 150 px, and read the two
@@ -598,11 +600,13 @@ results.round(4)
 #    work): the cached route starts from the stored output of block 4, so it trains block 5
 #    and the top model whatever the flags say.
 #    </details>
-# 2. **A learning rate for the input.** With `PREPROCESSING = "vgg16"`, add a last line to
-#    the cell that measures `block4_pool`:
+# 2. **A learning rate for the input.** Set `PREPROCESSING = "vgg16"` (and `IMAGE_SIZE = 180`
+#    after the `cpu` profile: step 1 then loads notebook 04's VGG-16 results) and run the
+#    notebook at the post's 1e-4. Then add a last line to the cell that measures
+#    `block4_pool`:
 #    `sgd.learning_rate = 1e-4 * scale["x / 255"] / scale["preprocess_input"]`. Compare the
 #    line "fine-tuning moved our last-epoch validation accuracy by ..." and the curves with
-#    a run at the post's 1e-4.
+#    the first run's.
 #    <details><summary>Answer</summary>
 #    `sgd` is the optimizer both routes compile with, so the new rate is the one that trains
 #    (the saved model's facts still say 1e-4). Divided by the printed ratio, the step of
@@ -638,11 +642,9 @@ results.round(4)
 # ## What a full run costs
 #
 # The post's settings (`ROUTE = "photos"`, `"rescale"`, 50 + 50 epochs, 2,000 training photos
-# at 150 px) on a GPU: not measured here. `cpu` profile on 2 CPU cores (`"vgg16"`
-# preprocessing, cached route at 180 px, no augmented pass, 2 epochs of block 5), after
-# notebooks 04 and 05: 4.2 minutes for the previous version of this notebook in the run of
-# 2026-11-24 of `BENCHMARKS.md` (2-core AMD EPYC, nothing else running); VGG-16's results were
-# read from what notebook 04 had computed. `"rescale"` on a CPU adds one pass of VGG-16 over
-# the 4,000 photos of the two folders (all of them: see step 1), as long as notebook 04's own
-# pass over them (its row of `BENCHMARKS.md`), and each augmented pass one of blocks 1-4 over
-# the 3,000 training photos.
+# at 150 px) on a GPU: not measured here. The `cpu` profile on 2 CPU cores (the post's x / 255
+# at 150 px, cached route, no augmented pass, 2 epochs of block 5) spends most of its time in
+# one pass of VGG-16 over the 4,000 photos of the two folders (all of them: see step 1); the
+# two epochs of block 5 take a few minutes more. `BENCHMARKS.md` gives the minutes of its
+# latest run of this notebook, with the machine and the date. Each augmented pass would add
+# one pass of blocks 1-4 over the 3,000 training photos.
