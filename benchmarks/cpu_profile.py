@@ -58,8 +58,9 @@ def run_profile(args: argparse.Namespace, run_dir: Path) -> pd.DataFrame:
         weights=args.weights,
         breeds_source=args.breeds_source,
         mnist=args.mnist,
-        cache_dir=str(run_dir / "cache"),  # cold: the first extraction is measured
+        cache_dir=str(run_dir / "cache"),  # cold in a new run folder: extraction is measured
         force=True,  # a split built from another source or with other sizes is rebuilt
+        overwrite=True,  # an earlier benchmark's outputs go (its cache stays)
         notebooks=tuple(args.notebooks.split(",")) if args.notebooks else runner.ORDER,
     )
     _, rows = runner.run(config)
