@@ -696,7 +696,8 @@ display(vision, text)
 # ensemble of seven networks (Simonyan and Zisserman). The table of `keras.applications` on
 # keras.io measures the single VGG-16 of the Keras weights on ImageNet's validation set, one
 # centre crop: 71.3 % top-1 and 90.1 % top-5 accuracy, and lists its weights file at
-# 528 MB, the size printed above for its 138 million float32 parameters. Without the dense
+# 528 MB: the 528 MiB printed above for its 138 million float32 parameters (keras.io's
+# megabytes are 2^20 bytes). Without the dense
 # layers (`include_top=False`) the file is 58.9 MB (*What a full run costs*, at the end).
 
 # %% [markdown]
@@ -867,8 +868,8 @@ display(vision, text)
 # | 02 CNN from scratch | two CNNs trained on 3,000 photos | the baseline without transfer |
 # | 03 CNN + augmentation | the CNN with image augmentation | more target data, no transfer |
 # | 04 VGG-16 feature extractor | frozen base; dense head, logistic regression | frozen features |
-# | 05 features + augmentation | frozen base in the model, augmented photos | frozen, augmented |
-# | 06 VGG-16 fine-tuning | blocks 4 and 5 trained at a small learning rate | fine-tuning |
+# | 05 features + augmentation | base in the model, or cached augmented passes | frozen, augmented |
+# | 06 VGG-16 fine-tuning | blocks 4-5, small learning rate; or block 5, cached | fine-tuning |
 # | 07 evaluation | every model on the test split, scored once | does transfer pay off? |
 # | 08 dog breeds | frozen InceptionV3 and a head for 120 breeds | fine-grained, many classes |
 # | 09 negative transfer | MNIST 8 vs 6: pixels vs VGG-16 features | when transfer hurts |

@@ -356,9 +356,9 @@ print(training.describe(dropout_facts, "dropout CNN"))
 # ## The two models side by side
 #
 # A caution before reading the table: with 1,000 validation photos one point of accuracy is
-# ten photos, and training is not bit-for-bit repeatable on every machine (in the project's
-# two `cpu`-profile runs the dropout CNN's validation accuracy differed by more than a
-# point), so read a difference of a point or two as a tie.
+# ten photos, and training is not bit-for-bit repeatable on every machine (the dropout CNN's
+# validation accuracy was 0.743 in the `cpu`-profile run of 2026-11-24 in `BENCHMARKS.md` and
+# 0.725 in that of 2026-12-03), so read a difference of a point or two as a tie.
 #
 # Each row is the reloaded best model measured on the validation split (the weights kept by
 # the checkpoint: its validation loss is the lowest in the history above). `train_val_gap`

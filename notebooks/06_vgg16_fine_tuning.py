@@ -331,10 +331,10 @@ for k in range(AUG_PASSES):
 
 # %% [markdown]
 # The head here is smaller than the book's: `GlobalAveragePooling2D` averages each of the 512
-# feature maps, then `Dropout(0.5)` and the output unit, 513 weights instead of 4.5 million,
-# which leaves block 5 to do the learning (our choice; the book's head is not compared with
-# it here). It is warmed up on the cached bottleneck features first, in seconds, like the head
-# of step 1, with Adam at Keras' default learning rate (1e-3).
+# feature maps, then `Dropout(0.5)` and the output unit, 513 weights instead of the book
+# head's 4.5 million (at 150 px), which leaves block 5 to do the learning (our choice; the
+# book's head is not compared with it here). It is warmed up on the cached bottleneck features
+# first, in seconds, like the head of step 1, with Adam at Keras' default learning rate (1e-3).
 
 # %%
 with strategy.scope():

@@ -56,8 +56,10 @@
 # - read a 120-class result: top-1 and top-5 accuracy, precision and recall per breed, the
 #   breeds that get mixed up, and predictions with their confidences.
 #
-# The backbone, the head, the optimizer, the learning rate, the batch size, the number of
-# epochs and the augmentation settings are the book's. What the code here does differently:
+# The parameters cell's defaults are the book's backbone, head, optimizer, learning rate,
+# batch size, number of epochs and augmentation settings (`run_all.py --profile cpu` changes
+# some: the first line printed in Setup names the backbone and route that ran, and the history
+# table has one row per epoch). What the code here does differently:
 #
 # - **Memory**: the book loads every photo at 299 × 299 into one float32 array before it
 #   splits them; here `keras.utils.image_dataset_from_directory` reads a few batches at a time
@@ -312,8 +314,9 @@ pretrained.layer_table(model)
 # run once over every photo. `cache.predict` (`utils/cache.py`) is `extractor.predict` on a
 # split's dataset followed by `np.save` under a readable name in `CACHE_DIR`, the first time;
 # any later run with the same extractor (layers, weights), photos and image size loads the file
-# with `np.load` instead (change any of them and it computes anew). Training the head on the
-# features takes seconds per epoch instead of a pass of the base; the price is no augmentation.
+# with `np.load` instead (change any of them and it computes anew). An epoch of the head on
+# the features costs only the head's arithmetic, not a pass of the base (the line printed after
+# training gives the seconds per epoch); the price is no augmentation.
 
 # %%
 if USE_CACHED_FEATURES:
@@ -375,11 +378,13 @@ history.round(4)
 # second and 0.79 after the third, then crept up to about 0.81 at the fifteenth, with training
 # accuracy at 0.82. Three things to read on such curves, and on yours above:
 #
-# - **The start.** A frozen ImageNet base already separates breeds, so the small head gains
-#   most of its accuracy in the first epochs and the rest of the run is slow polish. A curve
-#   that starts near chance (1 / 120 ≈ 0.008) and stays there means the head found nothing
-#   to learn from: random weights (`WEIGHTS=None`, nothing to transfer), or far too few
-#   photos per breed.
+# - **The start.** A frozen ImageNet base already separates breeds, so with the book's
+#   photos the small head gained most of its accuracy in the first epochs (0.57 after one of
+#   190 batches) and the rest of the run was slow polish. With a handful of photos per breed,
+#   as in the `cpu` profile's sample, an epoch is far fewer batches and the climb takes many
+#   more epochs: read yours in the table. A curve that starts near chance (1 / 120 ≈ 0.008) and
+#   stays there means the head found nothing to learn from: random weights (`WEIGHTS=None`,
+#   nothing to transfer), or far too few photos per breed.
 # - **Validation above training.** Early in a run validation accuracy can beat training
 #   accuracy, as in the book's first epoch (0.57 against 0.22): Keras averages the training
 #   accuracy over the epoch, while the head is still learning (on the streaming route, over
@@ -389,9 +394,9 @@ history.round(4)
 # - **The gap and the turn.** Training and validation curves that stay together, as in the
 #   book's run (0.82 and 0.81), mean the head is not memorizing the training photos; a
 #   validation loss still falling at the end, as the book's was (0.67 at epoch 14, 0.66 at
-#   15), says more epochs could still help. The two lines printed above the figure give your
-#   run's gap at the kept epoch and whether its validation loss turned up; the table gives
-#   every epoch's `val_accuracy` to compare with the book's.
+#   15), says more epochs could still help. The last two lines printed above the figure give
+#   your run's gap at the kept epoch and whether its validation loss turned up; the table
+#   gives every epoch's `val_accuracy` to compare with the book's.
 
 # %% [markdown]
 # `utils.saving.save_model` writes the model as `.h5` and a JSON sidecar beside it with the 120
@@ -497,8 +502,8 @@ print("saved", plots.save_figure(fig, results_dir / f"{NAME}_predictions.png"))
 
 # %% [markdown]
 # Try the saved model on your own dog photos:
-# `python predict.py --model models/dog_breeds_inception_v3.h5 my_dog.jpg` (the sidecar JSON
-# gives it the breed names).
+# `python predict.py --model models/dog_breeds_inception_v3.h5 my_dog.jpg` with the defaults,
+# or the `.h5` file printed above (the sidecar JSON gives it the breed names).
 #
 # ## Takeaways
 #

@@ -28,8 +28,8 @@
 #
 # 1. draw seeded random subsets of 50, 100, 300, 1,000 and 1,500 training photos per class,
 #    several per size, and train on each: the basic CNN of notebook 02 from scratch, and a
-#    logistic regression on frozen VGG-16 features computed once and cached (seconds per
-#    point);
+#    logistic regression on frozen VGG-16 features computed once and cached (one fit per
+#    point: the mean seconds per point are printed with the results);
 # 2. plot validation accuracy against training-set size on a log axis, with the mean and
 #    spread over the subsets;
 # 3. fit a power law, `accuracy(n) = a - b * n**(-c)`, to each curve with
@@ -53,9 +53,9 @@
 # epochs on its photos (on notebook 06's cached `block4_pool` activations at best), and a
 # learning curve needs `REPEATS` x `len(SIZES)` such points, 15 in the `cpu` profile. On all
 # 3,000 photos, notebook 06's 5 epochs of block 5 on cached activations took 846.2 s on 2 CPU
-# cores in the run of 2026-12-03 in `BENCHMARKS.md`, and 263.1 s in its run of 2026-11-24, on
-# a day the machine ran VGG-16 about three times faster. With a GPU, the same loop with
-# notebook 06's model adds the curve.
+# cores in the run of 2026-12-03 (started 15:54 UTC) in `BENCHMARKS.md`, and 263.1 s in its
+# run of 2026-11-24, on a day the machine ran VGG-16 about three times faster. With a GPU,
+# the same loop with notebook 06's model adds the curve.
 #
 # Every accuracy here is measured on the **validation** split; the test split is not read.
 
