@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fnmatch
 import glob
 import io
+import itertools
 import json
 import os
 import re
@@ -39,18 +41,17 @@ from PIL import Image, UnidentifiedImageError  # noqa: E402
 
 from cli import FAILED, INTERRUPTED, OK, OneLineParser, fail  # noqa: E402
 from utils import IMAGE_EXTENSIONS  # noqa: E402
-from utils.image_files import MAX_PIXELS, is_ignored, too_large  # noqa: E402
+from utils.image_files import (  # noqa: E402
+    MAX_PIXELS,
+    TF_FORMATS,
+    is_ignored,
+    split_bytes,
+    too_large,
+)
 
-ORIENTATION = 0x0112  # the EXIF tag saying how a photo is turned
-UPRIGHT = {  # what ImageOps.exif_transpose does for each orientation
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What starts a spreadsheet formula: such a CSV cell gets a leading ``'``."""
+NOT_FINITE = "the model's scores for it are not numbers (NaN or infinite): the model is broken"
 
 
 class ModelError(Exception):
@@ -121,6 +122,58 @@ def _read_list(arg: str) -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
+def _glob(pattern: str, problems: list[tuple[str, str]]) -> list[str]:
+    """``glob.glob(pattern, recursive=True)``, sorted, but ``**`` searches each folder once:
+    a symbolic link back into a folder it is searching (a loop) is reported, not followed."""
+    parts = pattern.split("/")
+    start = "/" if pattern.startswith("/") else ""
+    found: list[str] = []
+    searched: set[tuple[str, int]] = set()  # (folder's real path, index of its "**")
+    loops: set[str] = set()
+
+    def entries(folder: str, part: str) -> list[str]:
+        try:
+            names = os.listdir(folder or os.curdir)
+        except OSError:
+            return []
+        if not part.startswith("."):  # as glob: * and ** leave hidden names out
+            names = [n for n in names if not n.startswith(".")]
+        return [os.path.join(folder, n) for n in sorted(fnmatch.filter(names, part))]
+
+    def match(path: str, i: int, route: frozenset[str]) -> None:
+        if i == len(parts):
+            if path:
+                found.append(path)
+            return
+        part, last = parts[i], i == len(parts) - 1
+        if part != "**":
+            candidates = entries(path, part) if glob.has_magic(part) else [os.path.join(path, part)]
+            for child in candidates:
+                if os.path.lexists(child) if last else os.path.isdir(child):
+                    match(child, i + 1, route)
+            return
+        real = os.path.realpath(path or os.curdir)
+        if (real, i) in searched:
+            return
+        searched.add((real, i))
+        route |= {real}
+        match(path, i + 1, route)  # ** matching no folder
+        for child in entries(path, "*"):
+            if not os.path.isdir(child):
+                if last:
+                    found.append(child)
+            elif os.path.realpath(child) not in route:
+                match(child, i, route)
+            elif (link := os.path.join(real, os.path.basename(child))) not in loops:
+                loops.add(link)
+                problems.append(
+                    (child, "symbolic link loop (back into a folder above): not followed")
+                )
+
+    match(start, 1 if start else 0, frozenset())
+    return sorted(set(found))
+
+
 def file_lists(paths: Iterable[str | Path]) -> list[Path]:
     """The ``@list.txt`` files among ``paths`` (inputs too: an output must not replace them)."""
     return [Path(str(p)[1:]) for p in paths if str(p).startswith("@") and str(p) != "@-"]
@@ -137,25 +190,35 @@ def collect_images(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[
       to us) is expanded, sorted, unless a file of that very name exists;
     - ``@list.txt`` reads paths (files, folders or globs), one a line (``@-``: standard input).
 
+    Loops are reported once and not followed: a symbolic link under ``**`` back into a folder
+    being searched, a file list that names itself (directly or through another list).
     Returns ``(files, [(path, reason), ...])``: files in order, without repeats.
     """
     files: list[Path] = []
     problems: list[tuple[str, str]] = []
-    pending = [str(p) for p in paths]
+    pending: list[tuple[str, tuple[str, ...]]] = [(str(p), ()) for p in paths]
+    lists_read: set[str] = set()  # real paths; each path comes with the lists it came through
     while pending:
-        arg = pending.pop(0)
+        arg, through = pending.pop(0)
         path = Path(arg)
         if arg.startswith("@") and not path.exists():
-            try:
-                pending[:0] = _read_list(arg)
-            except OSError as err:
-                problems.append((arg[1:], f"cannot read this file list ({err.strerror or err})"))
+            real = arg if arg == "@-" else os.path.realpath(arg[1:])
+            if real in through:
+                loop = "a file list that names itself, directly or through another list: read once"
+                problems.append((arg[1:], loop))
+            elif real not in lists_read:
+                lists_read.add(real)
+                try:
+                    pending[:0] = [(line, (*through, real)) for line in _read_list(arg)]
+                except OSError as err:
+                    reason = f"cannot read this file list ({err.strerror or err})"
+                    problems.append((arg[1:], reason))
             continue
         if not path.exists() and not path.is_symlink() and glob.has_magic(arg):
-            matches = sorted(glob.glob(arg, recursive=True))
+            matches = _glob(arg, problems)
             if not matches:
                 problems.append((arg, "no file matches this pattern"))
-            pending[:0] = matches
+            pending[:0] = [(m, through) for m in matches]
             continue
         if path.is_dir():
             found = _folder_images(path, problems)
@@ -189,6 +252,12 @@ def check_info(info: dict, sidecar: str | Path) -> tuple[list[str], list[int] | 
         raise ModelError(f"{shown(sidecar)}: class_names must be a list of strings, got {names!r}")
     if len(names) < 2 or len(set(names)) != len(names):
         raise ModelError(f"{shown(sidecar)}: class_names must name 2 or more distinct classes")
+    for before, after in itertools.pairwise(names):
+        if before > after:  # a split's loaders number its class folders in sorted order
+            raise ModelError(
+                f"{shown(sidecar)}: class_names are not in sorted order ({before!r} before "
+                f"{after!r}) as the training split numbers them: every label would be wrong"
+            )
     size = info.get("image_size")
     if size is not None and not (
         isinstance(size, list)
@@ -258,38 +327,44 @@ def load_for_prediction(path: str | Path):
 
 
 def read_image(path: str | Path, image_size: Sequence[int]) -> np.ndarray:
-    """One file as the float32 ``(h, w, 3)`` array in [0, 255] a model is fed.
+    """One file as the float32 ``(h, w, 3)`` array in [0, 255] a model is fed: the pixels its
+    copy in a split gives a notebook.
 
-    Decoded and resized as the training pipelines do (``utils.data.decode_image``), turned
-    upright first by its EXIF orientation (as ``utils.split_folder.place_image`` does when it
-    builds a split, so a phone photo gives the pixels its copy in the split gives). Raises
-    :class:`UnreadableImage` with the reason: not an image, corrupt, or over the split
-    builder's pixel limit (:data:`utils.image_files.MAX_PIXELS`).
+    The bytes the split builder would write (:func:`utils.image_files.split_bytes`: the file
+    itself, or its picture turned upright, in RGB), decoded and resized as the training
+    pipelines do (``utils.data.decode_image``). Pillow reads the header first, so a file that
+    is not an image, in another format or over the builder's pixel limit
+    (:data:`utils.image_files.MAX_PIXELS`) is refused before it is read whole. Raises
+    :class:`UnreadableImage` with the reason.
     """
     import tensorflow as tf
 
     try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise UnreadableImage(f"cannot read this file ({err.strerror or err})") from None
-    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own line below
-            with Image.open(io.BytesIO(data)) as img:
+            with Image.open(path) as img:
+                if img.format not in TF_FORMATS:  # as the split builder words it
+                    raise UnreadableImage(
+                        f"unsupported format {img.format} (convert to JPEG or PNG)"
+                    )
                 if img.width * img.height > MAX_PIXELS:
                     raise UnreadableImage(too_large(img.width, img.height))
-                orientation = img.getexif().get(ORIENTATION, 1)
-        image = tf.io.decode_image(data, channels=3, expand_animations=False).numpy()
+                data = split_bytes(img)
+        if data is None:
+            data = Path(path).read_bytes()
+        image = tf.io.decode_image(data, channels=3, expand_animations=False)
     except UnreadableImage:
         raise
     except UnidentifiedImageError:
         raise UnreadableImage("not a readable image (not an image, or corrupt)") from None
     except Image.DecompressionBombError as err:  # as the split builder words it
         raise UnreadableImage(one_line(ValueError(f"image too large: {err}"))) from None
+    except OSError as err:
+        if err.errno is None:  # Pillow's "image file is truncated" and the like
+            raise UnreadableImage(f"not a readable image ({one_line(err)})") from None
+        raise UnreadableImage(f"cannot read this file ({err.strerror or err})") from None
     except Exception as err:  # Pillow and TensorFlow raise many kinds
         raise UnreadableImage(f"not a readable image ({one_line(err)})") from None
-    if orientation in UPRIGHT:
-        image = np.asarray(Image.fromarray(image).transpose(UPRIGHT[orientation]))
     return tf.image.resize(image, tuple(image_size)).numpy()
 
 
@@ -306,8 +381,9 @@ def predict_files(
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Predict image files in batches: a table ``file, class, probability [, top-k columns]``.
 
-    Unreadable files are skipped and returned as ``[(file, reason), ...]`` (and passed to
-    ``on_error`` as they happen; print there with ``tqdm.write`` so the bar stays intact).
+    Unreadable files, and files the model gives non-finite scores (NaN), are skipped and
+    returned as ``[(file, reason), ...]`` (and passed to ``on_error`` as they happen; print
+    there with ``tqdm.write`` so the bar stays intact).
     ``progress``: a tqdm bar on stderr, by default when there are more files than one batch.
     ``quiet`` hides the decoders' own messages about broken files.
     """
@@ -322,6 +398,12 @@ def predict_files(
     errors: list[tuple[str, str]] = []
     if progress is None:
         progress = len(files) > batch_size
+
+    def skip(file: str, reason: str) -> None:
+        errors.append((file, reason))
+        if on_error is not None:
+            on_error(file, reason)
+
     with tqdm(total=len(files), disable=not progress, unit="img", file=sys.stderr) as bar:
         for start in range(0, len(files), batch_size):
             images, readable = [], []
@@ -331,13 +413,16 @@ def predict_files(
                         images.append(read_image(f, image_size))
                     readable.append(str(f))
                 except UnreadableImage as err:
-                    errors.append((str(f), str(err)))
-                    if on_error is not None:
-                        on_error(*errors[-1])
+                    skip(str(f), str(err))
                 bar.update(1)
             if images:
-                probas.append(as_probabilities(model.predict_on_batch(np.stack(images))))
-                good += readable
+                proba = as_probabilities(model.predict_on_batch(np.stack(images)))
+                finite = np.isfinite(proba).all(axis=1)
+                for f, ok in zip(readable, finite, strict=True):
+                    if not ok:
+                        skip(f, NOT_FINITE)
+                probas.append(proba[finite])
+                good += list(itertools.compress(readable, finite))
     table = top_k(np.concatenate(probas), class_names, top)
     table.insert(0, "file", good)
     return table, errors
@@ -351,20 +436,24 @@ Inputs: image files (kept whatever their extension), folders (searched recursive
 .jpg .jpeg .png .bmp .gif in any case; hidden files and folders are left out), globs in
 quotes ("photos/*.jpg", "photos/**/*.png": expanded here, not by the shell) and file lists
 (@list.txt: one path, folder or glob a line; # starts a comment; @- reads standard input).
+A symbolic link looping back under ** and a file list naming itself are reported, once.
 
-Each image is read as the training pipelines read it, turned upright first when its EXIF
-orientation says it was taken on its side (as build_dataset.py does). Images over {limit}
-megapixels (the split builder's limit), empty, corrupt and non-image files are reported on
-standard error, one line each ("skipped FILE: reason"), and the others are still classified.
+Each image gives the model the pixels its copy in a split built by build_dataset.py gives:
+turned upright by its EXIF orientation, palette, CMYK and 16-bit images made 8-bit RGB,
+alpha dropped. Images over {limit} megapixels (the split builder's limit), empty, corrupt,
+non-image files and files the model scores NaN are reported on standard error, one line
+each ("skipped FILE: reason"), and the others are still classified.
 
 Output: a table on standard output (file, class, probability and, with --top K, the next
 K-1 classes). --csv and --json write one row per file: file, class, probability, then
 class_2, probability_2 ... (CSV) or "top": [{"class", "probability"}, ...] (JSON). "-" means
 standard output (the table is then not printed). They refuse a folder, an input file, the
-model and its sidecar.
+model and its sidecar. A CSV cell starting with = + - @, a tab or a carriage return (what a
+spreadsheet runs as a formula) gets a leading '.
 
 Exit codes: 0 at least one image classified; 1 none could be; 2 bad arguments, or a model
-that is missing, cannot be loaded or disagrees with its sidecar (one "error:" line).
+that is missing, cannot be loaded or disagrees with its sidecar (its class names not in the
+sorted order of a split's classes included; one "error:" line).
 """.replace("{limit}", f"{MAX_PIXELS / 1e6:.0f}")
 
 
@@ -395,8 +484,12 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 def as_csv(table: pd.DataFrame) -> str:
-    """CSV text: ``file, class, probability, class_2, probability_2, ...``."""
-    return table.to_csv(index=False, lineterminator="\n")
+    """CSV text: ``file, class, probability, class_2, probability_2, ...``; a name a
+    spreadsheet would run as a formula (:data:`FORMULA_START`) gets a leading ``'``."""
+    text = table.copy()
+    for column in [c for c in text.columns if c == "file" or c.startswith("class")]:
+        text[column] = [f"'{v}" if v.startswith(FORMULA_START) else v for v in text[column]]
+    return text.to_csv(index=False, lineterminator="\n")
 
 
 def as_json(table: pd.DataFrame) -> str:
@@ -415,7 +508,7 @@ def as_json(table: pd.DataFrame) -> str:
         }
         for _, row in table.iterrows()
     ]
-    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def check_output(

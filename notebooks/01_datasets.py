@@ -121,7 +121,8 @@ from utils.plots import image_grid
 # in two splits. It only prints the counts and copies nothing; a `PetImages` folder, your own
 # folders or `SOURCE_DIR = None` are left to the builder below (the cell then prints why it
 # draws nothing). The first number it prints per class is the size of the source: on
-# Kaggle's `train/` folder, the 12,500 cats and 12,500 dogs the book counts first.
+# Kaggle's `train/` folder, the 12,500 cats and 12,500 dogs the book counts first (a sample
+# of that folder prints its own, smaller count).
 
 # %%
 need = TRAIN + VALIDATION + TEST
@@ -162,7 +163,8 @@ else:
 #   the way, not every bad file of the source.
 # - **Layout**: one subfolder per class in each split (`train/cat/cat.123.jpg`), which
 #   `keras.utils.image_dataset_from_directory` reads, plus `manifest.csv` (`split, class,
-#   file`), `skipped.csv` (`file, reason`) and `split.json` (the source, counts and seed).
+#   file`), `skipped.csv` (`file, reason`) and `split.json` (the source, counts and seed,
+#   and each class's source files by name, size and modification time).
 # - **Copies**: most files are copied as they are; a photo whose EXIF orientation says it is
 #   stored on its side is rewritten upright, and a palette BMP (whose colours TensorFlow's
 #   decoder would read as grey) as a 24-bit RGB BMP, under the same name. The source is never
@@ -172,16 +174,28 @@ else:
 #   there is never a half-built split.
 # - **Never overwritten**: an existing `DATA_DIR` is an error unless `force=True`, which
 #   replaces only a split the builder wrote (or an empty folder), once the new one is complete.
-#   This notebook reuses an existing split (set `FORCE = True` to rebuild it), so "Restart &
-#   Run All" is cheap the second time; `run_all.py` reuses it when its `split.json` records
-#   the source, counts and seed asked for, and otherwise stops unless given `--force`.
+#   Given a `SOURCE_DIR`, this notebook reuses an existing split while its `split.json`
+#   records that source, the counts and seed asked for, and the source's files have not
+#   changed (a photo added, removed, moved or edited), so "Restart & Run All" is cheap the
+#   second time; otherwise it rebuilds it,
+#   saying why (`FORCE = True` rebuilds it anyway). `run_all.py` makes the same check and
+#   stops unless given `--force`. The dog-breed split below is reused as it is: rebuild it
+#   with `FORCE = True` after changing its source.
 
 # %%
-if split_folder.split_exists(DATA_DIR) and not FORCE:
+exists = split_folder.split_exists(DATA_DIR)
+stale = None  # with a source to compare: another recipe, or the source's files changed since
+if exists and SOURCE_DIR:  # (split.json records them by name, size and modification time)
+    recipe = {"source": str(Path(SOURCE_DIR).resolve()), "train": TRAIN, "validation": VALIDATION}
+    recipe.update(test=TEST, seed=SEED)
+    stale = split_folder.stale(DATA_DIR, recipe, builder.scan_cats_vs_dogs)
+if exists and not (FORCE or stale):
     print(f"Reusing the split in {Path(DATA_DIR).resolve()}")
 else:
+    if stale:
+        print(f"Rebuilding: {stale}")
     summary = builder.build_cats_vs_dogs(
-        DATA_DIR, SOURCE_DIR, TRAIN, VALIDATION, TEST, seed=SEED, force=FORCE
+        DATA_DIR, SOURCE_DIR, TRAIN, VALIDATION, TEST, seed=SEED, force=FORCE or bool(stale)
     )
     print(summary.report())
 
@@ -218,7 +232,10 @@ fig = image_grid(read_images(paths, (IMAGE_SIZE, IMAGE_SIZE)), titles, ncols=SAM
 # ## Dog breeds (for notebook 08)
 # Kaggle's *Dog Breed Identification* `train/` folder and `labels.csv`, split like the book:
 # 30 % test, then 15 % of the rest for validation, stratified per breed (a breed with very few
-# photos always keeps one for training). Skipped, with a note, when the data is not there.
+# photos always keeps one for training). Each breed's counts are rounded, and a breed of three
+# photos or more keeps at least one for validation and one for test, so on a small source
+# (a few photos per breed) the overall shares can differ from 30 % and 15 % by a few points.
+# Skipped, with a note, when the data is not there.
 
 # %%
 breeds_ready = bool(BREEDS_DATA_DIR) and split_folder.split_exists(BREEDS_DATA_DIR) and not FORCE

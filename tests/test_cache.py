@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import keras
@@ -60,6 +62,8 @@ def test_first_call_is_predict_then_a_load(tmp_path, photos, capsys):
     (path,) = stored(tmp_path, "train_features")
     np.testing.assert_array_equal(np.load(path), first)  # a plain .npy anyone can np.load
     assert path.with_suffix(".json").is_file()
+    for saved in (path, path.with_suffix(".json")):  # 0o644, not mkstemp's 0o600: others read it
+        assert saved.stat().st_mode & 0o777 == 0o644, saved
     written = path.stat().st_mtime_ns
     again = cache.predict(model, ds, "train_features", tmp_path)
     np.testing.assert_array_equal(again, first)
@@ -160,15 +164,24 @@ def test_a_damaged_file_is_recomputed_with_one_line(tmp_path, photos, capsys):
 
 
 def test_leftovers_of_dead_writers_are_removed(tmp_path, photos):
+    """A temporary whose writer on this machine is gone (a hard kill) goes at the next save,
+    however fresh: it used to stay 6 hours. A live writer's stays; one that names no writer of
+    this machine (another machine's, sharing the folder) goes once it is old."""
     store = tmp_path / "features"
     store.mkdir()
-    old = store / ".x-0123.npy.abc.tmp"
-    old.write_bytes(b"0" * 100)
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    dead = store / f"{cache._temporary_prefix('x-0123.npy', finished.pid)}abc.tmp"
+    live = store / f"{cache._temporary_prefix('y-0123.npy', os.getpid())}def.tmp"
+    elsewhere = f"{int(cache.HOST, 16) ^ 1:08x}"  # another machine's
+    remote = store / dead.name.replace(cache.HOST, elsewhere).replace(".x-", ".z-")
+    old = store / ".w-0123.npy.ghi.tmp"
+    for tmp in (dead, live, remote, old):
+        tmp.write_bytes(b"0" * 100)
     os.utime(old, (time.time() - 2 * cache.STALE_SECONDS,) * 2)
-    fresh = store / ".y-0123.npy.def.tmp"  # a writer still at work
-    fresh.write_bytes(b"0")
     cache.predict(blocks(), dataset(photos), "x", tmp_path)
-    assert not old.exists() and fresh.exists()
+    assert not dead.exists() and not old.exists()
+    assert live.exists() and remote.exists()
 
 
 def test_a_dataset_that_names_no_files_is_refused(tmp_path):

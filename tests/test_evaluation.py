@@ -166,6 +166,16 @@ def test_plot_roc_binary_is_sklearns_curve_and_adds_models_on_one_axes():
     assert len(ax.lines) == 3 and sum("Chance" in label for label in labels) == 1
 
 
+def test_plot_roc_of_photos_of_one_class_draws_no_curve():
+    """Test photos of one class only (the other has none, as a one-photo class): a ROC curve is
+    undefined. It used to be drawn all NaN, labelled 'AUC = nan', with a warning: now none."""
+    ax = ev.plot_roc([0, 0, 0], [0.2, 0.7, 0.1], ["cat", "dog"], name="model A")
+    assert len(ax.lines) == 0
+    y, p = _binary_case()
+    ev.plot_roc(y, p, ["cat", "dog"], name="model B", ax=ax)  # the next model's curve still shows
+    assert len(ax.lines) == 2
+
+
 def test_plot_roc_multiclass_micro_macro_and_a_few_classes():
     k, n = 12, 400
     rng = np.random.default_rng(3)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +57,51 @@ def test_a_damaged_memo_is_measured_again(tmp_path, timed, capsys, content):
     if content:
         assert "is damaged: measuring float32 and bfloat16 again" in capsys.readouterr().out
     json.loads((tmp_path / mixed_precision.MEMO).read_text())  # healed
+
+
+def test_an_unreadable_memo_is_measured_again(tmp_path, timed, capsys, monkeypatch):
+    """A memo the run may not read used to stop it with PermissionError: measured instead."""
+    memo = tmp_path / mixed_precision.MEMO
+    memo.write_text("{}")
+    read_text = Path.read_text
+
+    def refuse(self, *args, **kwargs):
+        if self.name == mixed_precision.MEMO:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert mixed_precision.resolve("auto", 64, tmp_path) == "mixed_bfloat16"
+    assert len(timed) == 2
+    out = capsys.readouterr().out
+    assert f"{memo} cannot be read ({os.strerror(errno.EACCES)}): measuring" in out
+
+
+@pytest.mark.parametrize(
+    ("method", "code"),
+    [("mkdir", errno.EACCES), ("write_text", errno.EROFS), ("write_text", errno.ENOSPC)],
+)
+def test_a_memo_that_cannot_be_written_does_not_stop_the_run(
+    tmp_path, timed, capsys, monkeypatch, method, code
+):
+    """A cache folder that cannot be made, a read-only one, a full disk: these used to stop the
+    run with OSError. The measured policy is used, one line names the file, and nothing is left
+    behind (not the part of the temporary a full disk took)."""
+    cache_dir = tmp_path / "cache"
+    if method == "write_text":
+        cache_dir.mkdir()
+    original = getattr(Path, method)
+
+    def fail(self, *args, **kwargs):
+        if code == errno.ENOSPC:
+            original(self, args[0][:10])  # a part is written, then the disk is full
+        raise OSError(code, os.strerror(code), str(self))
+
+    monkeypatch.setattr(Path, method, fail)
+    assert mixed_precision.resolve("auto", 64, cache_dir) == "mixed_bfloat16"
+    out = capsys.readouterr().out
+    assert f"{cache_dir / mixed_precision.MEMO} cannot be written ({os.strerror(code)})" in out
+    assert list(tmp_path.rglob("*")) == ([cache_dir] if method == "write_text" else [])
 
 
 def test_another_machine_is_measured_again(tmp_path, timed):

@@ -64,3 +64,27 @@ def test_notebook_01_missing_breeds_data_is_a_note(tmp_path, run_notebook, works
         SAMPLES_PER_CLASS=2,
     )
     assert "No dog-breed data" in cell_text(nb)
+
+
+def test_notebook_01_rebuilds_a_split_whose_source_changed(tmp_path, run_notebook):
+    """A photo added to the source after the split was built: "Restart & Run All" must not
+    reuse the old split (its split.json records the source's files)."""
+    source = tmp_path / "train"
+    for i in range(8):
+        write_image(source / f"cat.{i}.jpg", color=(200, 60, 40))
+        write_image(source / f"dog.{i}.jpg", color=(40, 60, 200))
+    params = dict(
+        SOURCE_DIR=str(source),
+        DATA_DIR=str(tmp_path / "cats-vs-dogs"),
+        TRAIN=4,
+        VALIDATION=2,
+        TEST=2,
+        BREEDS_DATA_DIR=None,
+        IMAGE_SIZE=32,
+        SAMPLES_PER_CLASS=2,
+    )
+    run_notebook("01", **params)
+    write_image(source / "cat.8.jpg", color=(210, 70, 50))
+    text = cell_text(run_notebook("01", **params))
+    assert "Reusing the split" not in text
+    assert "Rebuilding:" in text and "changed since it was built (16 files, now 17" in text

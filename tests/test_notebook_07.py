@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from tests.conftest import cell_text
+from tests.conftest import cell_text, make_class_folders
 from utils import data, pretrained
 from utils.saving import save_model
 
@@ -258,6 +258,13 @@ def test_notebook_07_without_the_gradcam_model_skips_with_a_note(workspace, run_
     _save_models(workspace.models, None, with_vgg16=False)
     # classes that are not the training split's: not this dataset's model
     save_model(_cnn(), workspace.models / "cats_dogs_other.h5", ["ant", "bee"])
+    # a truncated copy (an interrupted download) with its sidecar: it used to stop 07 with
+    # h5py's OSError, naming no file; now it is skipped in one line and the others are scored
+    whole = (workspace.models / CNN).read_bytes()
+    (workspace.models / "cats_dogs_truncated.h5").write_bytes(whole[: len(whole) // 2])
+    (workspace.models / "cats_dogs_truncated.json").write_bytes(
+        (workspace.models / CNN).with_suffix(".json").read_bytes()
+    )
     sample = Path(data.list_images(workspace.data / "test")[0][0]).name
     nb = run_notebook(
         "07",
@@ -273,6 +280,43 @@ def test_notebook_07_without_the_gradcam_model_skips_with_a_note(workspace, run_
     assert len(pd.read_csv(workspace.results / "07_model_evaluation.csv")) == 1
     assert sample in text  # the photo every model predicts
     assert "skipped cats_dogs_other.h5: other classes than training (['ant', 'bee']" in text
+    (skipped,) = [ln for ln in text.splitlines() if ln.startswith("skipped cats_dogs_truncated")]
+    assert "Error: " in skipped, skipped  # the file and the error, in one line
+
+
+def test_notebook_07_scores_a_split_with_a_class_without_test_photos(tmp_path, run_notebook):
+    """A class with a single photo is train-only (the split builder keeps it for training), and
+    a test folder may be empty: here the dog has no test photo, and the model calls every photo
+    a cat, so labels and predictions hold one class of two. 07 used to stop there with
+    scikit-learn's ValueError (classification_report without labels=); now every class keeps
+    its row, the dog is said to have no test photo, and no ROC curve is drawn."""
+    data_dir = tmp_path / "cats-vs-dogs"
+    colours = {"cat": (200, 60, 40), "dog": (40, 60, 200)}
+    make_class_folders(data_dir / "train", colours, per_class=2)
+    make_class_folders(data_dir / "test", {"cat": colours["cat"]}, per_class=4)
+    (data_dir / "test" / "dog").mkdir()  # kept, empty
+    for folder in ("models", "results", "cache"):
+        (tmp_path / folder).mkdir()
+    model = _cnn()
+    kernel, _ = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([np.zeros_like(kernel), np.full(1, -20.0, "float32")])
+    save_model(model, tmp_path / "models" / CNN, ["cat", "dog"], epochs=1, best_epoch=1)
+
+    nb = run_notebook(
+        "07",
+        DATA_DIR=str(data_dir),
+        MODELS_DIR=str(tmp_path / "models"),
+        RESULTS_DIR=str(tmp_path / "results"),
+        CACHE_DIR=str(tmp_path / "cache"),
+    )
+    text = cell_text(nb)
+    assert "no test photo of dog: its recall counts as 0 and it has no ROC curve" in text
+    table = pd.read_csv(tmp_path / "results" / "07_model_evaluation.csv")
+    assert table["model"].tolist() == ["CNN + dropout"] and table.loc[0, "accuracy"] == 1.0
+    assert np.isnan(table.loc[0, "roc_auc"])  # undefined with photos of one class
+    # the dog's row in the classification reports: precision, recall, F1 0 by convention
+    assert re.search(r"^\s*dog\s+0\.0000\s+0\.0000\s+0\.0000\s+0$", text, re.MULTILINE), text
+    assert (tmp_path / "results" / "07_best_model_confusion_matrix.png").is_file()
 
 
 QUADRANTS = {"top-left": (0, 0), "top-right": (0, 1), "bottom-left": (1, 0), "bottom-right": (1, 1)}

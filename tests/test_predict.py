@@ -468,3 +468,127 @@ def test_15_14_pixel_limit_as_the_builder(saved, tmp_path, capsys):
         f"skipped {huge}: {too_large(12000, 12000)}",
     ]
     assert check_image(big) == too_large(8000, 8000)  # the split builder's reason
+
+
+# --------------------------------------------------------------------------- issue 22.9
+
+
+def _run_in(folder: Path, *args) -> subprocess.CompletedProcess:
+    """predict.py run in ``folder`` with a 60-second limit (a loop used to never end)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "predict.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=60,
+    )
+
+
+def test_22_9_symbolic_link_loops_under_a_glob_are_reported_once(saved, tmp_path):
+    """``**`` followed symbolic links: two links back up made a glob search without end."""
+    write_image(tmp_path / "photos" / "a.png")
+    write_image(tmp_path / "photos" / "sub" / "b.png")
+    (tmp_path / "photos" / "self").symlink_to(".")
+    (tmp_path / "photos" / "sub" / "up").symlink_to("..")
+    result = _run_in(tmp_path, "--model", saved[0], "photos/**/*.png", "--csv", "-")
+    assert result.returncode == 0, result.stderr
+    assert sorted(pd.read_csv(io.StringIO(result.stdout))["file"]) == [
+        "photos/a.png",
+        "photos/sub/b.png",
+    ]
+    loops = [line for line in result.stderr.splitlines() if "loop" in line]
+    assert loops == [
+        "skipped photos/self: symbolic link loop (back into a folder above): not followed",
+        "skipped photos/sub/up: symbolic link loop (back into a folder above): not followed",
+    ]
+
+
+def test_22_9_a_file_list_naming_itself_is_read_once(saved, tmp_path):
+    """An @list that named itself through another list grew the queue without end."""
+    write_image(tmp_path / "a.png")
+    write_image(tmp_path / "b.png")
+    (tmp_path / "l.txt").write_text("@m.txt\na.png\n")
+    (tmp_path / "m.txt").write_text("@l.txt\nb.png\n")
+    result = _run_in(tmp_path, "--model", saved[0], "@l.txt", "--csv", "-")
+    assert result.returncode == 0, result.stderr
+    assert sorted(pd.read_csv(io.StringIO(result.stdout))["file"]) == ["a.png", "b.png"]
+    loops = [line for line in result.stderr.splitlines() if "names itself" in line]
+    assert loops == [
+        "skipped l.txt: a file list that names itself, directly or through another list: read once"
+    ]
+
+
+def test_22_9_an_image_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    """A file was read whole (here half a gigabyte) before its header was checked."""
+    import tracemalloc
+
+    big = _huge_png(tmp_path / "big.png", 8000, 8000)
+    with open(big, "r+b") as f:
+        f.truncate(512 * 2**20)  # sparse: nothing on disk, 512 MiB when read
+    tracemalloc.start()
+    try:
+        with pytest.raises(predict.UnreadableImage, match=r"image too large \(8000 x 8000"):
+            predict.read_image(big, (SIZE, SIZE))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB allocated"
+
+
+def test_22_9_csv_cells_a_spreadsheet_would_run_get_a_quote(saved, tmp_path, capsys, monkeypatch):
+    """File and class names starting with = + - @ or a tab ran as formulas in a spreadsheet."""
+    model = shutil.copy(saved[0], tmp_path / "model.h5")
+    info = json.loads(saved[0].with_suffix(".json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**info, "class_names": ["=cat", "@dog"]}))
+    names = ["=1+1.png", "+x.png", "-y.png", "@z.png", "\tt.png", "plain.png"]
+    for name in names:
+        write_image(tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _main(capsys, "--model", model, "--csv", "-", "--", *names)
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert sorted(table["file"]) == sorted(["plain.png", *(f"'{n}" for n in names[:-1])])
+    assert set(table["class"]) <= {"'=cat", "'@dog"}
+    code, out, _ = _main(capsys, "--model", model, "--json", "-", "--", *names)
+    assert sorted(r["file"] for r in json.loads(out)) == sorted(names)  # JSON: as they are
+
+
+class _HalfBroken:
+    """A model whose scores are NaN for every second image."""
+
+    def predict_on_batch(self, x):
+        scores = np.full((len(x), 1), 0.8)
+        scores[1::2] = np.nan
+        return scores
+
+
+def test_22_9_non_finite_scores_are_an_error_for_that_image(saved, tmp_path, capsys):
+    """A broken model's NaN scores were printed, and written into JSON as NaN."""
+    files = [write_image(tmp_path / f"{i}.png") for i in range(4)]
+    seen = []
+    table, errors = predict.predict_files(
+        _HalfBroken(), files, ["cat", "dog"], (SIZE, SIZE), on_error=lambda f, r: seen.append(f)
+    )
+    assert table["file"].tolist() == [str(files[0]), str(files[2])]
+    assert errors == [(str(files[i]), predict.NOT_FINITE) for i in (1, 3)]
+    assert seen == [str(files[1]), str(files[3])]
+    assert "NaN" not in predict.as_json(table)
+
+    broken = _model(2)
+    last = broken.layers[-1]
+    last.set_weights([np.full_like(w, np.nan) for w in last.get_weights()])
+    path = save_model(broken, tmp_path / "broken.h5", ["cat", "dog"], epochs=1)
+    code, out, err = _main(capsys, "--model", path, *files, "--json", "-")
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert lines[:-1] == [f"skipped {f}: {predict.NOT_FINITE}" for f in files]
+    assert lines[-1] == "error: no image could be predicted"
+
+
+def test_22_9_a_sidecar_with_its_classes_reordered_is_refused(saved, photos, tmp_path, capsys):
+    """A sidecar whose class names were swapped was accepted: every label inverted."""
+    model = shutil.copy(saved[1], tmp_path / "model.h5")
+    info = json.loads(saved[1].with_suffix(".json").read_text())
+    (tmp_path / "model.json").write_text(json.dumps({**info, "class_names": ["b", "a", "c"]}))
+    line = _refused(capsys, "--model", model, photos / "good.jpg")
+    assert "class_names are not in sorted order ('b' before 'a')" in line

@@ -1,5 +1,6 @@
 """run_all.py end to end: the smoke profile on real and generated images, overrides, a run on
-your own folders with three classes, and a failing notebook."""
+your own folders with three classes, and a failing notebook; how a run ends (one error line,
+its exit code, run_times.csv) and which run folders it refuses."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.conftest import (
     needs_shared,
     write_image,
 )
+from utils import runner
 
 ALL = [
     "00_concepts",
@@ -212,8 +214,8 @@ def test_failing_notebook_shows_the_cell(tmp_path):
         str(tmp_path / "run"),
         "--notebooks",
         "02",
-        "--set",
-        "02:IMAGE_SIZE=0",
+        "--set",  # a value notebook 02 itself refuses (IMAGE_SIZE=0 is refused before it runs)
+        "02:DISTRIBUTE=multiworker",
     )
     assert result.returncode == 1
     assert "notebook failed" in result.stderr and "02_cnn_from_scratch" in result.stderr
@@ -246,3 +248,210 @@ def test_15_3_15_4_bad_arguments_stop_before_anything_runs(args, message, tmp_pa
     assert message in err
     assert "Everything was written" not in out
     assert not (tmp_path / "run").exists()  # nothing left behind
+
+
+# --- issue 22: one line and the right exit code however a run ends ---------------------------
+
+
+def _earlier_run(folder):
+    """What an earlier run leaves in its folder (notebook 04 done)."""
+    (folder / "notebooks").mkdir(parents=True)
+    (folder / "models").mkdir()
+    (folder / "models" / "old.h5").write_text("a model of the earlier run")
+    (folder / "results").mkdir()
+    (folder / "results" / "run_times.csv").write_text("notebook,status,seconds\n04,ok,1.0\n")
+    return folder
+
+
+def _main(monkeypatch, tmp_path, notebook, *args: str) -> int:
+    """``run_all.main`` on notebook 00 with ``notebook`` in place of papermill."""
+    import run_all as cli
+
+    monkeypatch.setattr(runner, "execute_notebook", notebook)
+    run_dir = ["--run-dir", str(tmp_path / "run")]
+    return cli.main(["--notebooks", "00", *run_dir, "--no-progress", "--no-site", *args])
+
+
+def _times(tmp_path) -> list[tuple[str, str]]:
+    import pandas as pd
+
+    times = pd.read_csv(tmp_path / "run" / "results" / "run_times.csv", dtype=str)
+    return list(zip(times["notebook"], times["status"], strict=True))
+
+
+def _executed(name, output, parameters=None, **kwargs):
+    """A notebook that runs: its executed copy is written."""
+    Path(output).write_text("{}")
+    return Path(output)
+
+
+def test_22_11_a_full_disk_ends_with_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    # an OSError (full disk, read-only run folder) ended in a traceback
+    import errno
+
+    def full(name, output, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(output))
+
+    code = _main(monkeypatch, tmp_path, full)
+    err = capsys.readouterr().err
+    assert code == 1, err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0], err
+    assert "00_concepts.ipynb" in errors[0] and "Traceback" not in err
+    assert _times(tmp_path) == [("00", "failed")]
+
+
+def test_22_11_ctrl_c_ends_with_one_line_and_exit_130(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    code = _main(monkeypatch, tmp_path, interrupted)
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        "error: interrupted"
+    ]
+    assert _times(tmp_path) == [("00", "interrupted")]  # which notebook stopped
+
+
+def test_22_11_sigterm_ends_a_run_as_ctrl_c_does(tmp_path, monkeypatch, capsys):
+    # `kill` ended the run at once: no error line, no run_times.csv
+    import signal
+
+    def unhandled(signum, frame):  # stands in for the default action: ending the process
+        raise RuntimeError("SIGTERM was not handled by run_all.py")
+
+    def killed(*args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code = _main(monkeypatch, tmp_path, killed)
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # main put the handler back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert "error: interrupted" in err
+    assert _times(tmp_path) == [("00", "interrupted")]
+
+
+def test_22_3_a_used_run_folder_is_refused_then_emptied_with_overwrite(
+    tmp_path, monkeypatch, capsys
+):
+    # reusing --run-dir mixed runs: the site said "04 ok" from the earlier run
+    run = _earlier_run(tmp_path / "run")
+    code = _main(monkeypatch, tmp_path, _executed)
+    err = capsys.readouterr().err
+    assert code == 2 and "is not empty" in err and "--overwrite" in err, err
+    assert (run / "models" / "old.h5").is_file()
+    assert _main(monkeypatch, tmp_path, _executed, "--overwrite") == 0
+    assert not (run / "models" / "old.h5").exists()
+    assert _times(tmp_path) == [("00", "ok")] + [
+        (n, "skipped: not selected") for n in [f"{i:02d}" for i in range(1, 12)]
+    ]
+
+
+def test_22_4_a_run_folder_inside_the_photos_is_refused(tmp_path, capsys):
+    # `--run-dir` inside the `--data` folder wrote plots among the user's photos
+    import run_all as cli
+
+    photos = make_class_folders(tmp_path / "photos", {"a": (200, 0, 0), "b": (0, 0, 200)}, 2)
+    before = sorted(photos.rglob("*"))
+    args = ["--data", str(photos), "--run-dir", str(photos / "run"), "--notebooks", "00"]
+    code = cli.main([*args, "--data-root", str(tmp_path / "data"), "--no-progress", "--no-site"])
+    err = capsys.readouterr().err
+    assert code == 2 and "lies inside --data" in err, err
+    assert sorted(photos.rglob("*")) == before  # nothing written
+
+
+# --- issue 22: the run folder, checked and recorded by the runner --------------------------
+
+
+@pytest.mark.parametrize(
+    ("folders", "message"),
+    [
+        ({"run_dir": "photos/run"}, "--run-dir .* lies inside --data"),
+        ({"cache_dir": "photos/cache"}, "--cache-dir .* lies inside --data"),
+        ({"data_root": "photos/splits"}, "--data-root .* lies inside --data"),
+        ({"data_root": "photos"}, "--data-root .* lies inside --data"),
+        ({"run_dir": "."}, "--data .* lies inside --run-dir"),
+    ],
+)
+def test_22_4_folders_inside_the_photos_are_refused(tmp_path, monkeypatch, folders, message):
+    # `--run-dir` inside the `--data` folder wrote plots among the user's photos
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runner, "ROOT", tmp_path / "repo")  # default runs/, cache/, data/
+    (tmp_path / "photos").mkdir()
+    config = runner.RunConfig(profile="cpu", own_data="photos", **folders)
+    with pytest.raises(ValueError, match=message):
+        runner.run(config)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]  # nothing written
+    assert not any((tmp_path / "photos").iterdir())
+
+
+def test_22_4_the_petimages_download_in_the_cache_is_a_valid_source(tmp_path):
+    cache = tmp_path / "cache"
+    config = runner.RunConfig(source=str(cache / "PetImages"), cache_dir=str(cache))
+    runner.check_folders(config)
+    kaggle = tmp_path / "data" / "dogs-vs-cats" / "train"  # under data/, as the README says
+    runner.check_folders(runner.RunConfig(source=str(kaggle), data_root=str(tmp_path / "data")))
+
+
+def test_22_3_a_run_folder_holds_one_run(tmp_path):
+    # reusing --run-dir mixed runs: 07 ranked a model left by an earlier run
+    run = _earlier_run(tmp_path / "run")
+    with pytest.raises(ValueError, match="is not empty.*--overwrite"):
+        runner.run_folder(runner.RunConfig(run_dir=str(run)))
+    assert (run / "models" / "old.h5").is_file()
+    (run / "cache").mkdir()  # the feature cache kept in the run folder stays
+    (run / "cache" / "features.npy").write_text("x")
+    config = runner.RunConfig(run_dir=str(run), overwrite=True, cache_dir=str(run / "cache"))
+    assert runner.run_folder(config) == run.resolve()
+    assert not (run / "models" / "old.h5").exists()
+    assert not (run / "results" / "run_times.csv").exists()
+    assert (run / "cache" / "features.npy").is_file()
+    assert sorted(p.name for p in run.iterdir()) == [
+        "cache",
+        "logs",
+        "models",
+        "notebooks",
+        "results",
+    ]
+
+
+@pytest.mark.parametrize("holds_a_file_of_its_own", [True, False])
+def test_22_3_overwrite_never_empties_a_folder_that_is_not_a_run(tmp_path, holds_a_file_of_its_own):
+    # a typo in --run-dir must never delete a user's folder, --overwrite or not
+    folder = tmp_path / "mine"
+    if holds_a_file_of_its_own:  # a run's folders, and something a run never writes
+        _earlier_run(folder)
+        (folder / "thesis.tex").write_text("the user's own file")
+    else:  # no notebooks/, logs/ or results/run_times.csv
+        (folder / "models").mkdir(parents=True)
+    with pytest.raises(ValueError, match="does not look like a run folder.*not emptied"):
+        runner.run_folder(runner.RunConfig(run_dir=str(folder), overwrite=True))
+    assert (folder / "models").is_dir()
+    assert not holds_a_file_of_its_own or (folder / "thesis.tex").is_file()
+
+
+def test_22_3_a_folder_holding_only_the_cache_is_not_an_earlier_run(tmp_path):
+    (tmp_path / "run" / "cache").mkdir(parents=True)
+    config = runner.RunConfig(run_dir=str(tmp_path / "run"), cache_dir=str(tmp_path / "run/cache"))
+    runner.run_folder(config)
+    assert (tmp_path / "run" / "cache").is_dir() and (tmp_path / "run" / "notebooks").is_dir()
+
+
+def test_22_11_an_interrupted_notebook_is_recorded(tmp_path, monkeypatch):
+    # Ctrl-C left no trace of which notebook stopped: run_times.csv now says "interrupted"
+    import pandas as pd
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "execute_notebook", interrupted)
+    config = runner.RunConfig(profile="smoke", run_dir=str(tmp_path / "run"), notebooks=("00",))
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(config)
+    times = pd.read_csv(tmp_path / "run" / "results" / "run_times.csv", dtype=str)
+    assert times.to_dict("records")[0]["status"] == "interrupted"

@@ -253,3 +253,195 @@ def test_15_11_two_runs_started_together_build_the_split_once(tmp_path, small_cp
     assert outs[0] == outs[1] == tmp_path / "data" / "cats-vs-dogs"
     assert len(read_manifest(outs[0])) == 8
     assert not list((tmp_path / "data").glob(".cats-vs-dogs.tmp-*"))
+
+
+# --- issue 22: nothing stale, nothing mixed, nothing lost -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sets", "notebooks", "message"),
+    [
+        ({"all": {"DATA_DIR": ""}}, ("02",), "use --data or --source"),
+        ({"all": {"DATA_DIR": None}}, ("02",), "use --data or --source"),
+        ({"all": {"MODELS_DIR": "/tmp/m"}}, ("02",), "use --run-dir"),
+        ({"all": {"RESULTS_DIR": "/tmp/r"}}, ("02",), "use --run-dir"),
+        ({"all": {"CACHE_DIR": "/tmp/c"}}, ("04",), "use --cache-dir"),
+        ({"01": {"SOURCE_DIR": None}}, ("01",), "use --source"),
+        ({"all": {"PREVIEW_DIR": ""}}, ("03",), "PREVIEW_DIR needs a path, not an empty one"),
+        ({"all": {"MNIST_PATH": ""}}, ("09",), "MNIST_PATH needs a path"),
+        ({"01": {"BREEDS_DATA_DIR": None}}, ("01",), "needs a path like '../data/dog-breeds'"),
+        ({"all": {"BATCH_SIZE": 0}}, ("02",), "BATCH_SIZE must be 1 or more"),
+        ({"all": {"IMAGE_SIZE": 0}}, ("02",), "IMAGE_SIZE must be 32 or more"),
+        ({"all": {"IMAGE_SIZE": 16}}, ("04",), "IMAGE_SIZE must be 32 or more"),
+        (
+            {"all": {"EPOCHS": 0}},
+            ("02", "05"),
+            r"EPOCHS must be 1 or more .*05 and 06.*notebook 02",
+        ),
+        ({"08": {"IMAGE_SIZE": 50}}, ("08",), "75 or more .*InceptionV3"),
+    ],
+)
+def test_22_2_overrides_that_would_break_a_notebook_are_refused(sets, notebooks, message):
+    # `--set DATA_DIR=` was dropped and the notebook trained on its default dataset; zero
+    # batch sizes, image sizes and epochs passed the check and failed inside a notebook
+    # ("book": no profile value for one notebook stands in the way of a --set for all)
+    config = runner.RunConfig(profile="book", notebooks=notebooks, overrides=sets)
+    with pytest.raises(ValueError, match=message):
+        run_all.check_overrides(config)
+
+
+@pytest.mark.parametrize(
+    ("sets", "notebooks", "profile", "weights"),
+    [
+        ({"all": {"WEIGHTS": None, "PREVIEW_DIR": None}}, ("03", "04"), "cpu", None),
+        ({"05": {"EPOCHS": 0}, "06": {"EPOCHS": 0}}, ("05", "06"), "cpu", None),  # skips a route
+        ({"08": {"IMAGE_SIZE": None}}, ("08",), "cpu", None),  # the backbone's own size
+        ({"08": {"IMAGE_SIZE": 48}}, ("08",), "cpu", "w.h5"),  # VGG-16 as 08's backbone
+        ({"all": {"IMAGE_SIZE": 48}}, ("02", "08"), "smoke", None),  # smoke gives 08 75 px
+        ({"all": {"EPOCHS": 0}}, ("02", "05"), "cpu", None),  # the cpu profile sets 02's
+    ],
+)
+def test_22_2_meaningful_values_pass(sets, notebooks, profile, weights):
+    config = runner.RunConfig(profile=profile, notebooks=notebooks, overrides=sets, weights=weights)
+    run_all.check_overrides(config)
+
+
+def _folders_config(tmp_path):
+    """Your own photos (red/ and blue/, five each) and a run on them."""
+    from tests.conftest import make_class_folders
+
+    colours = {"red": (210, 40, 40), "blue": (40, 60, 210)}
+    photos = make_class_folders(tmp_path / "photos", colours, per_class=5, size=(32, 24))
+    config = runner.RunConfig(
+        profile="cpu",
+        own_data=str(photos),
+        data_root=str(tmp_path / "data"),
+        progress=False,
+    )
+    return photos, config
+
+
+def _add(photos, cls):
+    from tests.conftest import write_image
+
+    write_image(photos / cls / "added_1.png", size=(32, 24))
+    write_image(photos / cls / "added_2.png", size=(32, 24))
+
+
+def _change_folders(photos, change):
+    if change == "added":
+        _add(photos, "red")
+    elif change == "deleted":
+        (photos / "blue" / "blue_000.png").unlink()
+    elif change == "moved":
+        (photos / "red" / "red_000.png").rename(photos / "blue" / "red_000.png")
+    else:  # edited in place (another size)
+        from tests.conftest import write_image
+
+        write_image(photos / "red" / "red_001.png", size=(40, 30), color=(90, 90, 90))
+
+
+@pytest.mark.parametrize("change", ["added", "deleted", "moved", "edited"])
+def test_22_1_a_changed_source_folder_is_refused_then_rebuilt(tmp_path, change):
+    # photos added, deleted, moved to another class: `--data DIR` reused the old split silently
+    import re
+
+    from utils.split_folder import DatasetError, read_manifest
+
+    photos, config = _folders_config(tmp_path)
+    out = runner.prepare_data(config, tmp_path / "run")
+    _change_folders(photos, change)
+    with pytest.raises(
+        DatasetError, match=re.escape(f"{out}: the files of {photos.resolve()} changed")
+    ):
+        runner.prepare_data(config, tmp_path / "run")
+    config.force = True
+    assert runner.prepare_data(config, tmp_path / "run") == out
+    listed = {(row["class"], Path(row["file"]).name) for _, row in read_manifest(out).iterrows()}
+    assert listed == {(p.parent.name, p.name) for p in photos.glob("*/*.png")}
+    config.force = False
+    assert runner.prepare_data(config, tmp_path / "run") == out  # matches again: reused
+
+
+def test_22_1_the_refusal_says_what_changed_per_class(tmp_path):
+    from utils.split_folder import DatasetError
+
+    photos, config = _folders_config(tmp_path)
+    runner.prepare_data(config, tmp_path / "run")
+    _change_folders(photos, "moved")
+    with pytest.raises(DatasetError, match=r"10 files, now 10: blue 5 -> 6, red 5 -> 4"):
+        runner.prepare_data(config, tmp_path / "run")
+
+
+def test_22_1_an_unchanged_source_is_reused_without_a_rebuild(tmp_path, monkeypatch):
+    _, config = _folders_config(tmp_path)
+    out = runner.prepare_data(config, tmp_path / "run")
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("the split was rebuilt")
+
+    monkeypatch.setattr(runner.builder, "build_folders", no_rebuild)
+    assert runner.prepare_data(config, tmp_path / "run") == out
+
+
+def test_22_1_a_split_without_a_record_of_its_files_is_refused(tmp_path):
+    # a split.json written before the source's files were recorded: whether they changed is
+    # unknown, so the split is not trusted silently
+    import json
+
+    from utils.split_folder import DatasetError, read_recipe
+
+    photos, config = _folders_config(tmp_path)
+    out = runner.prepare_data(config, tmp_path / "run")
+    recipe = read_recipe(out)
+    del recipe["source_files"]
+    (out / "split.json").write_text(json.dumps(recipe))
+    with pytest.raises(DatasetError, match="earlier version.*--force"):
+        runner.prepare_data(config, tmp_path / "run")
+    config.force = True
+    runner.prepare_data(config, tmp_path / "run")
+    assert read_recipe(out)["source_files"]["red"]["files"] == 5
+
+
+def _pet_images(folder):
+    """A PetImages-style source: Cat/ and Dog/, five photos each."""
+    from tests.conftest import write_image
+
+    for i in range(5):
+        write_image(folder / "Cat" / f"cat{i}.jpg", size=(32, 24), color=(200, 60, 40))
+        write_image(folder / "Dog" / f"dog{i}.jpg", size=(32, 24), color=(40, 60, 200))
+    return folder
+
+
+@pytest.mark.parametrize("change", ["added", "deleted", "moved"])
+def test_22_1_a_changed_cats_vs_dogs_source_is_refused_then_rebuilt(
+    tmp_path, small_cpu_profile, change
+):
+    from utils.split_folder import DatasetError, read_manifest, read_recipe
+
+    source = _pet_images(tmp_path / "PetImages")
+    config = runner.RunConfig(
+        profile="cpu", source=str(source), data_root=str(tmp_path / "data"), progress=False
+    )
+    out = runner.prepare_data(config, tmp_path / "run")
+    dogs = read_manifest(out).query("`class` == 'dog'")["file"].map(lambda f: Path(f).name)
+    used = sorted(dogs)[0]  # a photo of the split: the change touches it
+    if change == "added":
+        _add(source, "Cat")
+    elif change == "deleted":
+        (source / "Dog" / used).unlink()
+    else:
+        (source / "Dog" / used).rename(source / "Cat" / used)
+    with pytest.raises(DatasetError, match="PetImages changed.*--force"):
+        runner.prepare_data(config, tmp_path / "run")
+    config.force = True
+    runner.prepare_data(config, tmp_path / "run")
+    folder = {"cat": "Cat", "dog": "Dog"}
+    for _, row in read_manifest(out).iterrows():  # every photo listed is where the source has it
+        assert (source / folder[row["class"]] / Path(row["file"]).name).is_file(), row["file"]
+    recorded = read_recipe(out)["source_files"]
+    assert {c: recorded[c]["files"] for c in recorded} == {
+        c: len(list((source / folder[c]).iterdir())) for c in folder
+    }
+    config.force = False
+    runner.prepare_data(config, tmp_path / "run")  # unchanged since: reused

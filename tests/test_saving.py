@@ -3,7 +3,9 @@ custom code to load."""
 
 from __future__ import annotations
 
+import errno
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -44,6 +46,42 @@ def test_missing_sidecar_is_explained(tmp_path):
 def test_missing_model_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no model"):
         saving.load_with_info(tmp_path / "nope.h5")
+
+
+def test_a_save_cut_short_leaves_no_model_and_keeps_the_old_one(tmp_path, monkeypatch):
+    """Guards the in-place write: a save that fails halfway (a full disk) leaves no truncated
+    model that looks complete, no temporaries, and an earlier model and its sidecar intact."""
+    model = _tiny_model()
+    old = saving.save_model(model, tmp_path / "old" / "m.h5", ["cat", "dog"], epochs=1)
+    before = {p.name: p.read_bytes() for p in old.parent.iterdir()}
+    assert set(before) == {"m.h5", "m.json"}
+
+    def save_half(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))  # the first bytes only
+        raise OSError(errno.ENOSPC, "No space left on device", str(filepath))
+
+    monkeypatch.setattr(keras.Model, "save", save_half)
+    with pytest.raises(OSError, match="No space left"):
+        saving.save_model(model, tmp_path / "new" / "m.h5", ["cat", "dog"], epochs=2)
+    assert list((tmp_path / "new").iterdir()) == []
+    with pytest.raises(OSError, match="No space left"):
+        saving.save_model(model, old, ["apple", "pear"], epochs=3)
+    assert {p.name: p.read_bytes() for p in old.parent.iterdir()} == before
+
+
+def test_a_damaged_sidecar_or_model_is_named(tmp_path):
+    """Guards the error of a file cut short: it names the file instead of only a JSON or HDF5
+    position (notebook 07 reads every sidecar with load_info)."""
+    path = saving.save_model(_tiny_model(), tmp_path / "m.h5", ["cat", "dog"])
+    sidecar = tmp_path / "m.json"
+    good = sidecar.read_text()
+    sidecar.write_text(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="m.json: not a readable sidecar"):
+        saving.load_info(path)
+    sidecar.write_text(good)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="m.h5: cannot load the model"):
+        saving.load_with_info(path)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -39,10 +41,27 @@ from typing import Any
 
 import numpy as np
 
+from utils.split_folder import _alive
+
 # Where a chain of layers may be cut: the intermediate output is stored and shared.
 CUTS = ("block4_pool",)
-# A writer's temporary file older than this is a leftover of a process that died.
+# A writer's temporary file is named ``.<file>.<host>-<pid>-<random>.tmp``: one whose process
+# on this host is gone (killed) is a leftover; any other (another machine's or container's,
+# sharing the folder) once it is older than this.
 STALE_SECONDS = 6 * 3600
+
+
+def _host() -> str:
+    """This machine and its process ids' namespace (containers on one machine differ there)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux
+        namespace = ""
+    return hashlib.sha256(f"{socket.gethostname()}|{namespace}".encode()).hexdigest()[:8]
+
+
+HOST = _host()
+_WRITER = re.compile(r"\.([0-9a-f]{8})-(\d+)-[a-z0-9_]+\.tmp$")
 
 
 # -- what a result depends on ------------------------------------------------------------------
@@ -172,11 +191,18 @@ def _find(store: Path, ident: str) -> np.ndarray | None:
     return None
 
 
+def _temporary_prefix(name: str, pid: int) -> str:
+    """How the temporary file of process ``pid`` writing ``name`` on this machine begins."""
+    return f".{name}.{HOST}-{pid}-"
+
+
 def _remove_stale_temporaries(store: Path) -> None:
     now = time.time()
     for tmp in store.glob(".*.tmp"):
+        writer = _WRITER.search(tmp.name)
         try:
-            if now - tmp.stat().st_mtime > STALE_SECONDS:
+            gone = writer is not None and writer[1] == HOST and not _alive(int(writer[2]))
+            if gone or now - tmp.stat().st_mtime > STALE_SECONDS:
                 tmp.unlink()
         except OSError:
             pass
@@ -192,7 +218,8 @@ def _save(store: Path, name: str, ident: str, array: np.ndarray, about: dict[str
         (meta, lambda h: h.write((json.dumps(about, indent=2, default=str) + "\n").encode())),
         (path, lambda h: np.save(h, array)),
     ):
-        fd, tmp = tempfile.mkstemp(dir=store, prefix=f".{target.name}.", suffix=".tmp")
+        prefix = _temporary_prefix(target.name, os.getpid())
+        fd, tmp = tempfile.mkstemp(dir=store, prefix=prefix, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 write(handle)

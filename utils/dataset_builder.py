@@ -71,6 +71,7 @@ from utils.split_folder import (
     check_out,
     counts_table,
     skipped_frame,
+    source_fingerprint,
     write_split,
 )
 
@@ -336,6 +337,7 @@ def _fractional_build(
     t0: float,
 ) -> BuildSummary:
     """Validate, split every class with :func:`split_class` and write the split."""
+    scanned = source_fingerprint(classes, source)  # what was listed, before the long decoding
     good = _validated(classes, skipped, progress)
     empty = [c for c in good if not good[c]]
     if len(empty) == len(good):
@@ -354,7 +356,7 @@ def _fractional_build(
             for split, files in split_class(good[c], c, test_size, validation_size, seed).items():
                 assignment[split][c] = files
     recipe = {"source": str(source.resolve()), "test_size": test_size}
-    recipe.update(validation_size=validation_size, seed=seed)
+    recipe.update(validation_size=validation_size, seed=seed, source_files=scanned)
     return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0, recipe)
 
 
@@ -447,6 +449,7 @@ def build_cats_vs_dogs(
         out = check_out(out, source, force)
     skipped: list[Skip] = []
     candidates = scan_cats_vs_dogs(source, skipped)
+    scanned = source_fingerprint(candidates, source)
     _check_enough(candidates, need, "image files")
 
     order = {c: class_order(candidates[c], seed, c) for c in CATS_DOGS_CLASSES}
@@ -474,7 +477,7 @@ def build_cats_vs_dogs(
         "test": {c: chosen[c][train + validation : need] for c in CATS_DOGS_CLASSES},
     }
     recipe = {"source": str(Path(source).resolve()), "train": train, "validation": validation}
-    recipe.update(test=test, seed=seed)
+    recipe.update(test=test, seed=seed, source_files=scanned)
     return _finish(out, assignment, skipped_frame(skipped, source), force, progress, t0, recipe)
 
 

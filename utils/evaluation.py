@@ -146,7 +146,8 @@ def plot_roc(
 ):
     """ROC curves drawn by ``sklearn.metrics.RocCurveDisplay``; returns the axes.
 
-    Two classes: the curve of class 1, labelled ``name``. More: the micro average (all classes
+    Two classes: the curve of class 1, labelled ``name`` (none when ``y_true`` holds one class
+    only: a class without test photos has no ROC curve). More: the micro average (all classes
     pooled, one-vs-rest) and, with ``per_class``, the macro average (the class curves averaged
     on a common false-positive grid, by hand: scikit-learn has no display for it) and up to
     ``max_classes`` class curves, the worst and the best. Call again on the same ``ax`` with
@@ -165,7 +166,8 @@ def plot_roc(
         )
 
     if k == 2:
-        draw(y_true, proba[:, 1], name or names[1], lw=2)
+        if len(np.unique(y_true)) == 2:
+            draw(y_true, proba[:, 1], name or names[1], lw=2)
         return ax
     onehot = label_binarize(y_true, classes=np.arange(k))
     prefix = f"{name}: " if name else ""

@@ -6,15 +6,26 @@ None for a good image; :func:`validate_images` checks many in a thread pool with
 **Bad files** never reach a split: every candidate is fully decoded with Pillow first (thread
 pool, "validating" progress bar) and skipped, with a reason in ``skipped.csv``, when it is an
 empty file, not an image, truncated or corrupt, in a format TensorFlow cannot decode (only
-JPEG, PNG, BMP and GIF by the decoded format, not the extension; also 1/4/16-bit or compressed
-BMP), or has an extension the loaders do not list (only .jpg .jpeg .png .bmp .gif, any case).
-Grayscale, CMYK, palette and RGBA images are fine. Hidden files (``.*``), ``Thumbs.db`` and
-``desktop.ini`` are ignored silently. Truncation is only detected while Pillow's
-``ImageFile.LOAD_TRUNCATED_IMAGES`` is False (its default).
+JPEG, PNG, BMP and GIF by the decoded format, not the extension, and MPO, a phone's JPEG with
+a second picture appended; also 1/4/16-bit or compressed BMP), or has an extension the loaders
+do not list (only .jpg .jpeg .png .bmp .gif, any case). Grayscale, CMYK, palette, 16-bit and
+RGBA images are fine. Hidden files (``.*``), ``Thumbs.db`` and ``desktop.ini`` are ignored
+silently; a hidden folder is listed as skipped; a class folder with a blank name is an error.
+Truncation is only detected while Pillow's ``ImageFile.LOAD_TRUNCATED_IMAGES`` is False (its
+default).
+
+**One reading of the pixels**: :func:`split_bytes` says what the split builder writes for an
+image and what ``predict.py`` decodes, so a model meets the same pixels in both. TensorFlow
+reads most files as Pillow shows them, and those are copied byte for byte; the others
+(turned by their EXIF orientation, 8-bit palette or grey BMPs, CMYK JPEGs) are written as
+:func:`upright_rgb` gives them. An alpha channel is dropped, never composited: a transparent
+pixel keeps the colour stored under it, as TensorFlow's decoders and Pillow's
+``convert("RGB")`` read it.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import warnings
@@ -22,12 +33,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 from tqdm import tqdm
 
 from utils import IMAGE_EXTENSIONS
 
-TF_FORMATS = ("JPEG", "PNG", "BMP", "GIF")
+TF_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "GIF")
+"""Pillow's names of the formats TensorFlow decodes (of an MPO file, its first JPEG picture)."""
+ORIENTATION = 0x0112
+"""The EXIF tag saying how a photo is stored: 2 to 8 mean turned or mirrored."""
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")
 """First bytes of the accepted formats: a file starting so but unreadable is corrupt."""
 IGNORED_NAMES = ("thumbs.db", "desktop.ini")
@@ -121,6 +136,52 @@ def validate_images(
         return list(tqdm(results, total=len(paths), desc=desc, unit="img", disable=not progress))
 
 
+# --------------------------------------------------------------------------- the pixels
+
+
+def _tensorflow_reads_as_is(img: Image.Image) -> bool:
+    """Whether TensorFlow decodes ``img``'s file as :func:`upright_rgb` would give it."""
+    if img.getexif().get(ORIENTATION, 1) in range(2, 9):
+        return False  # TensorFlow ignores EXIF
+    if img.format in ("JPEG", "MPO"):
+        return img.mode in ("RGB", "L")  # not CMYK
+    if img.format == "BMP":
+        return img.mode not in ("P", "L", "1")  # TensorFlow reads palette indices as grey
+    return img.format in ("PNG", "GIF")  # PNG: any mode, 16 bits as their high byte
+
+
+def upright_rgb(img: Image.Image) -> Image.Image | None:
+    """``img`` (just opened) as the 8-bit RGB picture a model should see, or None when
+    TensorFlow decodes its file's own bytes to that picture already.
+
+    Turned upright by its EXIF orientation; 16-bit grey keeps its high byte (as TensorFlow's
+    PNG decoder does); palette, grey, CMYK become RGB; alpha is dropped (see the module's
+    docstring). A new image, without the file's metadata.
+    """
+    if _tensorflow_reads_as_is(img):
+        return None
+    upright = ImageOps.exif_transpose(img)
+    if upright.mode.startswith("I"):  # 16-bit grey ("I;16") or 32-bit integers
+        high = np.clip(np.asarray(upright, np.int64), 0, 65535) >> 8
+        upright = Image.fromarray(high.astype(np.uint8))
+    elif upright.mode in ("P", "PA"):
+        upright = upright.convert("RGBA")  # the palette's colours (no warning on transparency)
+    return Image.fromarray(np.asarray(upright.convert("RGB")))
+
+
+def split_bytes(img: Image.Image) -> bytes | None:
+    """What the split builder writes for ``img`` (just opened), and what ``predict.py``
+    decodes: None to copy its file as it is, else :func:`upright_rgb` encoded in the file's
+    own format (an MPO as JPEG; JPEG at quality 95)."""
+    picture = upright_rgb(img)
+    if picture is None:
+        return None
+    fmt = "JPEG" if img.format == "MPO" else img.format
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt, **({"quality": 95} if fmt == "JPEG" else {}))
+    return buffer.getvalue()
+
+
 # --------------------------------------------------------------------------- listing a folder
 
 
@@ -132,9 +193,13 @@ def is_ignored(path: Path) -> bool:
 def children(folder: Path, skipped: list[Skip]) -> tuple[list[Path], list[Path]]:
     """Sorted (files, subfolders) directly in ``folder``, without ignored names.
 
-    A symbolic link that leads nowhere (dangling, or a loop) is listed in ``skipped``.
+    A symbolic link that leads nowhere (dangling, or a loop) and a hidden folder are listed
+    in ``skipped``.
     """
-    entries = sorted((p for p in folder.iterdir() if not is_ignored(p)), key=lambda p: p.name)
+    everything = sorted(folder.iterdir(), key=lambda p: p.name)
+    hidden = "hidden folder (its name starts with '.': rename it to use it)"
+    skipped += [(p, hidden) for p in everything if p.name.startswith(".") and p.is_dir()]
+    entries = [p for p in everything if not is_ignored(p)]
     for p in entries:
         if p.is_symlink() and not p.exists():
             try:
@@ -149,7 +214,15 @@ def children(folder: Path, skipped: list[Skip]) -> tuple[list[Path], list[Path]]
 
 
 def image_files(folder: Path, skipped: list[Skip]) -> list[Path]:
-    """Files directly in ``folder`` with an image extension; others and subfolders -> skipped."""
+    """Files directly in ``folder`` (a class folder) with an image extension; others and
+    subfolders -> skipped. A blank folder name (spaces only) is a ``DatasetError``."""
+    if not folder.name.strip():
+        from utils.split_folder import DatasetError  # here: split_folder imports this module
+
+        raise DatasetError(
+            f"class folder {folder.name!r} in {folder.parent} has a blank name: rename it "
+            "(a class folder's name is the class name)"
+        )
     files, dirs = children(folder, skipped)
     skipped += [(d, "subfolder (only files directly in a class folder are used)") for d in dirs]
     good = []

@@ -7,7 +7,8 @@ when at least ``MARGIN`` times as fast: near a tie, float32), so every notebook 
 a plain ``"float32"`` or ``"mixed_bfloat16"`` and passes it to
 ``keras.mixed_precision.set_global_policy``. The measurement (a few batches of VGG-16 at the
 run's image size, both ways) is remembered per machine and size in
-``CACHE_DIR/mixed_precision.json``; a damaged file is measured again.
+``CACHE_DIR/mixed_precision.json``; a damaged or unreadable file is measured again, and a
+file that cannot be written (a read-only folder, a full disk) is left as it is: the run goes on.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ def fastest_policy(image_size: int, cache_dir: str | os.PathLike | None = None) 
             entry = record.get(task)
             if entry and entry["machine"] == here and entry["policy"] in POLICIES:
                 return entry["policy"]
+        except OSError as err:
+            reason = err.strerror or err
+            print(f"{memo} cannot be read ({reason}): measuring float32 and bfloat16 again")
+            record = {}
         except (ValueError, TypeError, KeyError, AttributeError):
             print(f"{memo} is damaged: measuring float32 and bfloat16 again")
             record = {}
@@ -82,11 +87,22 @@ def fastest_policy(image_size: int, cache_dir: str | os.PathLike | None = None) 
     print(f"mixed precision: {policy} (VGG-16 at {image_size} px, photos/s: {speeds})")
     if memo:
         record[task] = {"policy": policy, "photos_per_second": speeds, "machine": here}
+        _write(memo, record)
+    return policy
+
+
+def _write(memo: Path, record: dict) -> None:
+    """Write the memo all or nothing; where it cannot be written, say so and go on."""
+    tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
+    try:
         memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f".{memo.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
         os.replace(tmp, memo)
-    return policy
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        reason = err.strerror or err
+        print(f"{memo} cannot be written ({reason}): not remembered, measured again next run")
 
 
 def resolve(setting, image_size: int, cache_dir: str | os.PathLike | None = None) -> str:

@@ -14,7 +14,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,7 @@ class RunConfig:
     progress: bool = True
     force: bool = False  # rebuild a split that does not match this run
     data_root: str | None = None  # where splits are kept between runs (default data/)
+    overwrite: bool = False  # empty a run_dir an earlier run left (see run_folder)
 
 
 def notebook_path(name: str) -> Path:
@@ -171,13 +172,86 @@ def reads_cats_vs_dogs(number: str) -> bool:
     return str(notebook_defaults(number).get("DATA_DIR")).endswith("/cats-vs-dogs")
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (both resolved)."""
+    return path == folder or folder in path.parents
+
+
+def check_folders(config: RunConfig) -> None:
+    """Refuse, before anything is written, a run folder, cache or data root inside the photos
+    (``--data``, ``--source``), and photos inside a given run folder (``--overwrite`` empties
+    it). Photos inside the cache (the PetImages download) or the data root are fine."""
+    run = Path(config.run_dir).resolve() if config.run_dir else None
+    written = {
+        "--run-dir": run or ROOT / "runs",
+        "--cache-dir": Path(config.cache_dir or ROOT / "cache").resolve(),
+        "--data-root": Path(config.data_root or ROOT / "data").resolve(),
+    }
+    for flag, given in (("--data", config.own_data), ("--source", config.source)):
+        if not given:
+            continue
+        photos = Path(given).resolve()
+        for option, folder in written.items():
+            if _inside(folder, photos):
+                raise ValueError(
+                    f"{option} {folder} lies inside {flag} {given}: the run would write among "
+                    "your photos; choose a folder outside it"
+                )
+        if run and _inside(photos, run):
+            raise ValueError(
+                f"{flag} {given} lies inside --run-dir {run}, which holds one run's outputs: "
+                "move the photos out or choose another run folder"
+            )
+
+
+RUN_ENTRIES = ("models", "results", "notebooks", "logs", "data", "site")
+"""What a run writes into its folder (``data``: the smoke profile's split)."""
+
+
+def _earlier_run(run_dir: Path, config: RunConfig) -> list[Path]:
+    """What an earlier run left in ``run_dir``: everything but the cache and the data root
+    when they are kept there."""
+    shared = (config.cache_dir or ROOT / "cache", config.data_root or ROOT / "data")
+    kept = [Path(folder).resolve() for folder in shared]
+    return [p for p in run_dir.iterdir() if not any(_inside(k, p.resolve()) for k in kept)]
+
+
+def _empty(run_dir: Path, entries: list[Path], config: RunConfig) -> None:
+    """Remove an earlier run's ``entries`` with ``config.overwrite``, if they look like one
+    (notebooks/, logs/ or results/run_times.csv, and nothing else); refuse otherwise."""
+    flag = f"--run-dir {config.run_dir}"
+    if not config.overwrite:
+        raise ValueError(
+            f"{flag} is not empty and a run folder holds one run: choose a new folder, or "
+            "pass --overwrite to empty it"
+        )
+    others = sorted(p.name for p in entries if p.name not in RUN_ENTRIES)
+    looks_like_a_run = (run_dir / "notebooks").is_dir() or (run_dir / "logs").is_dir()
+    looks_like_a_run |= (run_dir / "results" / "run_times.csv").is_file()
+    if others or not looks_like_a_run:
+        what = f"it holds {', '.join(others[:3])}" if others else "no notebooks/ or logs/"
+        raise ValueError(
+            f"{flag} does not look like a run folder ({what}): not emptied; choose another folder"
+        )
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def run_folder(config: RunConfig) -> Path:
     """A fresh ``runs/<time>-<profile>`` (``-2``, ``-3``… when runs start in the same second:
-    two runs never share a folder) with models/, results/, notebooks/ and logs/ inside."""
+    two runs never share a folder) with models/, results/, notebooks/ and logs/ inside. A
+    given ``run_dir`` must be new or empty (but for a cache or data root kept there), or an
+    earlier run's folder emptied with ``overwrite``."""
     if config.run_dir:
         run_dir = Path(config.run_dir).resolve()
         if run_dir.exists() and not run_dir.is_dir():
             raise ValueError(f"--run-dir {run_dir} is a file")
+        earlier = _earlier_run(run_dir, config) if run_dir.is_dir() else []
+        if earlier:
+            _empty(run_dir, earlier, config)
         run_dir.mkdir(parents=True, exist_ok=True)
     else:
         stem = ROOT / "runs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{config.profile}"
@@ -210,28 +284,32 @@ def prepare_data(config: RunConfig, run_dir: Path) -> Path | None:
 
     The cats-vs-dogs split lives in ``data/cats-vs-dogs`` (inside the run folder for the smoke
     profile), your own folder's in ``data/<its name>``. A split built from another source or
-    with other sizes is rebuilt with ``force``, otherwise refused with one line saying why.
-    None when no selected notebook needs a split (00, 08 and 09 bring their own data).
+    with other sizes, or from a source whose files changed since (added, removed, moved to
+    another class, modified: checked by listing and ``stat``), is rebuilt with ``force``,
+    otherwise refused with one line saying why. None when no selected notebook needs a split
+    (00, 08 and 09 bring their own data).
     """
     root = Path(config.data_root or ROOT / "data")
     if config.source and not Path(config.source).is_dir():
         raise DatasetError(f"--source {config.source}: no such folder")
     if config.own_data:
-        source = Path(config.own_data).resolve()
-        if not source.is_dir():
+        photos = Path(config.own_data).resolve()
+        if not photos.is_dir():
             raise DatasetError(f"--data {config.own_data}: no such folder")
-        out = root / source.name
-        recipe = {"source": str(source), "test_size": 0.2, "validation_size": 0.2, "seed": SEED}
+        out = root / photos.name
+        recipe = {"source": str(photos), "test_size": 0.2, "validation_size": 0.2, "seed": SEED}
+        scan = builder.scan_class_folders
 
         def build(force: bool) -> None:
-            builder.build_folders(out, source, force=force, progress=config.progress)
+            builder.build_folders(out, photos, force=force, progress=config.progress)
 
     elif any(reads_cats_vs_dogs(n) for n in config.notebooks):
         sizes = PROFILES[config.profile]["split"]
         smoke = config.profile == "smoke"
         out = (run_dir / "data" if smoke else root) / "cats-vs-dogs"
         recipe = {**sizes, "seed": SEED}
-        if config.source:
+        scan = builder.scan_cats_vs_dogs
+        if config.source:  # the split must match its files (a download is not checked)
             recipe["source"] = str(Path(config.source).resolve())
 
         def build(force: bool) -> None:
@@ -246,17 +324,10 @@ def prepare_data(config: RunConfig, run_dir: Path) -> Path | None:
             build(force=False)
             return out
         split_folder.add_missing_class_folders(out)  # a split of an earlier version
-        have = split_folder.read_recipe(out) or {}
-        changed = [
-            f"{k} {have.get(k, 'not recorded')} (wanted {v})"
-            for k, v in recipe.items()
-            if have.get(k) != v
-        ]
-        if changed:
+        problem = split_folder.stale(out, recipe, scan)
+        if problem:
             if not config.force:
-                raise DatasetError(
-                    f"{out} is another split ({'; '.join(changed)}): pass --force to rebuild it"
-                )
+                raise DatasetError(f"{problem}: pass --force to rebuild it")
             build(force=True)
     return out
 
@@ -335,9 +406,12 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
 
     Stops at the first failing notebook, raising ``papermill.PapermillExecutionError`` (its
     message shows the failing cell); the executed notebook up to that cell is in the run folder.
+    A notebook that fails otherwise (a full disk) or is interrupted (Ctrl-C) is recorded as
+    ``failed`` or ``interrupted`` in ``results/run_times.csv`` too, and the error raised.
     """
     if config.profile not in PROFILES:
         raise ValueError(f"unknown profile {config.profile!r}: choose from {', '.join(PROFILES)}")
+    check_folders(config)
     new = not (config.run_dir and Path(config.run_dir).exists())
     run_dir = run_folder(config)
     try:
@@ -367,12 +441,15 @@ def run(config: RunConfig) -> tuple[Path, list[dict[str, Any]]]:
                 progress=config.progress,
                 log_output=True,
             )
-        except pm.PapermillExecutionError as err:
-            err.executed_notebook = executed  # where the reader finds the failing cell
+        except (Exception, KeyboardInterrupt) as err:
+            if isinstance(err, pm.PapermillExecutionError):
+                err.executed_notebook = executed  # where the reader finds the failing cell
+            status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
             rows.append(
-                {"notebook": number, "status": "failed", "seconds": time.perf_counter() - start}
+                {"notebook": number, "status": status, "seconds": time.perf_counter() - start}
             )
-            write_times(run_dir, rows)
+            with suppress(OSError):  # a full disk may refuse this file too
+                write_times(run_dir, rows)
             raise
         finally:
             logging.getLogger("papermill").removeHandler(handler)

@@ -8,9 +8,10 @@ so a split is either complete or absent. ``OUT/manifest.csv`` lists every file
 ``keras.utils.image_dataset_from_directory`` and :mod:`utils.data` read), ``OUT/manifest.csv``
 (``split,class,file``; ``file`` relative to OUT, sorted by split, class and file) and
 ``OUT/skipped.csv`` (``file,reason``; ``file`` relative to the source). Files are copied
-(``shutil.copy2``; :func:`place_image` writes an upright RGB copy of a photo whose EXIF
-orientation turns it, and of an 8-bit palette BMP, which TensorFlow would read as grey);
-the source is never modified and OUT may not lie inside it or contain it.
+(``shutil.copy2``), except those TensorFlow would read otherwise than Pillow shows them (a
+photo turned by its EXIF orientation, a palette BMP, a CMYK JPEG...): :func:`place_image` writes
+the upright RGB copy that ``predict.py`` decodes too. The source is never modified and OUT may
+not lie inside it or contain it.
 The same source and seed give the same manifest whatever the file-system order or
 ``PYTHONHASHSEED``.
 
@@ -24,6 +25,7 @@ was built by this module (has ``manifest.csv``): any other folder is refused.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -34,18 +36,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image, ImageOps
+from PIL import Image
 from tqdm import tqdm
 
 from utils import SPLITS
-from utils.image_files import Skip, workers
+from utils.image_files import Skip, split_bytes, workers
 
 Assignment = dict[str, dict[str, list[Path]]]
 """split -> class -> source files."""
 
 
 RECIPE = "split.json"
-ORIENTATION = 0x0112  # the EXIF tag saying how a photo is turned
 
 
 def read_recipe(out: str | Path) -> dict | None:
@@ -59,6 +60,68 @@ def read_recipe(out: str | Path) -> dict | None:
 
 class DatasetError(Exception):
     """Bad input for the dataset builder; the message is one line meant for the user."""
+
+
+def source_fingerprint(classes: dict[str, list[Path]], source: Path) -> dict[str, dict]:
+    """Class -> ``{"files": n, "hash": ...}`` of a source's candidate files (a recipe's
+    ``source_files``): the hash covers each file's name relative to ``source``, size and
+    modification time, so checking it again (:func:`source_change`) needs a listing and
+    ``stat`` only, no decoding."""
+    fingerprint = {}
+    for cls in sorted(classes):
+        digest = hashlib.sha256()
+        for name, path in sorted((relative(p, source), p) for p in classes[cls]):
+            stat = path.stat()
+            line = f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
+            digest.update(line.encode("utf-8", "surrogatepass"))
+        fingerprint[cls] = {"files": len(classes[cls]), "hash": digest.hexdigest()[:16]}
+    return fingerprint
+
+
+def source_change(recorded: object, now: dict[str, dict], source: str | Path) -> str | None:
+    """How the files of ``source`` differ from the ``recorded`` fingerprint a split was drawn
+    from (one line, per class), or None when they are the same."""
+    if not isinstance(recorded, dict) or not all(isinstance(v, dict) for v in recorded.values()):
+        return (
+            f"it was built by an earlier version that did not record the files of {source}, "
+            "so whether they changed is unknown"
+        )
+    if recorded == now:
+        return None
+    parts = []
+    for cls in sorted(set(recorded) | set(now)):
+        old, new = recorded.get(cls, {}), now.get(cls, {})
+        if old != new:
+            before, after = old.get("files", 0), new.get("files", 0)
+            same = f"{cls}: {after} files, some replaced or modified"
+            parts.append(same if before == after else f"{cls} {before} -> {after}")
+    total_before = sum(v.get("files", 0) for v in recorded.values())
+    total_now = sum(v["files"] for v in now.values())
+    return (
+        f"the files of {source} changed since it was built ({total_before} files, now "
+        f"{total_now}: {', '.join(parts)})"
+    )
+
+
+def stale(out: str | Path, recipe: dict, scan) -> str | None:
+    """Why the split in ``out`` is not the one ``recipe`` asks for (another source, sizes or
+    seed in its ``split.json``, or, when ``recipe`` names a source, files of that source added,
+    removed, moved or modified since: ``scan(source, skipped)`` lists them), or None."""
+    have = read_recipe(out) or {}
+    changed = [
+        f"{k} {have.get(k, 'not recorded')} (wanted {v})"
+        for k, v in recipe.items()
+        if have.get(k) != v
+    ]
+    if changed:
+        return f"{out} is another split ({'; '.join(changed)})"
+    if "source" not in recipe:
+        return None
+    source = Path(recipe["source"])
+    change = source_change(
+        have.get("source_files"), source_fingerprint(scan(source, []), source), source
+    )
+    return f"{out}: {change}" if change else None
 
 
 @dataclass
@@ -204,25 +267,16 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
 def place_image(source: Path, target: Path) -> None:
     """Copy an image into a split as TensorFlow should read it.
 
-    Most files are copied as they are. Two kinds are rewritten, keeping their name: a photo
-    whose EXIF orientation says it is stored on its side (phones do this) is turned upright,
-    and an 8-bit palette BMP, whose palette TensorFlow's decoder ignores (it would read the
-    indices as grey), becomes a 24-bit RGB BMP. Pixels are what Pillow shows.
+    Most files are copied as they are. The others (a photo stored on its side by its EXIF
+    orientation, a palette BMP, a CMYK JPEG...) are written, keeping their name, as
+    :func:`utils.image_files.split_bytes` gives them: the bytes ``predict.py`` decodes too.
     """
     with Image.open(source) as img:
-        turned = img.getexif().get(ORIENTATION, 1) not in (0, 1)
-        palette_bmp = img.format == "BMP" and img.mode in ("P", "L", "1")
-        if not (turned or palette_bmp):
-            fmt = None
-        else:
-            fmt = img.format
-            fixed = ImageOps.exif_transpose(img).convert("RGB")
-    if fmt is None:
+        data = split_bytes(img)
+    if data is None:
         shutil.copy2(source, target)
-    elif fmt == "JPEG":
-        fixed.save(target, "JPEG", quality=95)
     else:
-        fixed.save(target, fmt)
+        target.write_bytes(data)
 
 
 def write_split(
@@ -235,8 +289,9 @@ def write_split(
 ) -> pd.DataFrame:
     """Copy the files into ``out/<split>/<class>/`` atomically; return the manifest.
 
-    ``recipe`` (what the split was built from: source, sizes, seed) is kept as ``split.json``,
-    so a later run can tell whether the split is the one it asks for (:func:`read_recipe`).
+    ``recipe`` (what the split was built from: source, sizes, seed, the source's files as
+    :func:`source_fingerprint` records them) is kept as ``split.json``, so a later run can tell
+    whether the split is the one it asks for and still matches its source (:func:`read_recipe`).
     """
     manifest = manifest_frame(assignment)
     out.parent.mkdir(parents=True, exist_ok=True)
