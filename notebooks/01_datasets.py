@@ -186,8 +186,8 @@ else:
 exists = split_folder.split_exists(DATA_DIR)
 stale = None  # with a source to compare: another recipe, or the source's files changed since
 if exists and SOURCE_DIR:  # (split.json records them by name, size and modification time)
-    recipe = {"source": str(Path(SOURCE_DIR).resolve()), "train": TRAIN, "validation": VALIDATION}
-    recipe.update(test=TEST, seed=SEED)
+    sizes = {"train": TRAIN, "validation": VALIDATION, "test": TEST, "seed": SEED}
+    recipe = {"source": str(Path(SOURCE_DIR).resolve()), **sizes}
     stale = split_folder.stale(DATA_DIR, recipe, builder.scan_cats_vs_dogs)
 if exists and not (FORCE or stale):
     print(f"Reusing the split in {Path(DATA_DIR).resolve()}")

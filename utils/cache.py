@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.split_folder import _alive
+from utils.split_folder import process_alive
 
 # Where a chain of layers may be cut: the intermediate output is stored and shared.
 CUTS = ("block4_pool",)
@@ -201,7 +201,7 @@ def _remove_stale_temporaries(store: Path) -> None:
     for tmp in store.glob(".*.tmp"):
         writer = _WRITER.search(tmp.name)
         try:
-            gone = writer is not None and writer[1] == HOST and not _alive(int(writer[2]))
+            gone = writer is not None and writer[1] == HOST and not process_alive(int(writer[2]))
             if gone or now - tmp.stat().st_mtime > STALE_SECONDS:
                 tmp.unlink()
         except OSError:

@@ -241,7 +241,10 @@ def move_into_place(tmp: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine is running (a temporary's writer)."""
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: unknown, count it alive
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -258,7 +261,7 @@ def remove_stale_temporaries(out: Path) -> list[Path]:
     for kind in ("tmp", "old"):
         for folder in out.parent.glob(f".{out.name}.{kind}-*"):
             pid = folder.name.removeprefix(f".{out.name}.{kind}-").split("-", 1)[0]
-            if not pid.isdigit() or not _alive(int(pid)):
+            if not pid.isdigit() or not process_alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
     return removed
